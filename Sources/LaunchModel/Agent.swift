@@ -1,0 +1,113 @@
+import Foundation
+
+/// What an agent is doing, as far as the backend knows.
+public enum AgentState: String, Sendable, Codable, CaseIterable, Hashable, CustomStringConvertible {
+    case idle, busy, draining, lost
+    public var description: String { rawValue }
+}
+
+/// A long-running process that leases items from queues and runs them.
+public struct Agent: Sendable, Hashable, Codable, Identifiable {
+    public var id: String
+    public var name: String
+    public var host: String
+    public var queues: [String]
+    public var maxJobs: Int
+    public var state: AgentState
+    public var version: String
+    public var startedAt: Date
+    public var lastHeartbeat: Date
+    public var environment: AgentEnvironment
+
+    public init(id: String, name: String, host: String, queues: [String], maxJobs: Int, state: AgentState = .idle,
+                version: String, startedAt: Date, lastHeartbeat: Date, environment: AgentEnvironment = AgentEnvironment()) {
+        self.id = id
+        self.name = name
+        self.host = host
+        self.queues = queues
+        self.maxJobs = maxJobs
+        self.state = state
+        self.version = version
+        self.startedAt = startedAt
+        self.lastHeartbeat = lastHeartbeat
+        self.environment = environment
+    }
+
+    /// An agent whose heartbeats stopped is lost, whatever it last reported.
+    public func effectiveState(now: Date, lostAfter: TimeInterval) -> AgentState {
+        now.timeIntervalSince(lastHeartbeat) > lostAfter ? .lost : state
+    }
+}
+
+/// Where an agent runs: filled in by the agent's probe, shown by `agent describe` and the dashboard.
+public struct AgentEnvironment: Sendable, Hashable, Codable {
+    public struct GPU: Sendable, Hashable, Codable {
+        public var index: Int
+        public var name: String
+        public var memoryMiB: Int?
+        public var driver: String?
+        public init(index: Int, name: String, memoryMiB: Int? = nil, driver: String? = nil) {
+            self.index = index
+            self.name = name
+            self.memoryMiB = memoryMiB
+            self.driver = driver
+        }
+    }
+
+    public struct Runtime: Sendable, Hashable, Codable {
+        public var name: String
+        public var version: String
+        public init(name: String, version: String) {
+            self.name = name
+            self.version = version
+        }
+    }
+
+    public var hostname: String?
+    public var os: String?
+    public var kernel: String?
+    public var architecture: String?
+    public var cpuModel: String?
+    public var cpuCount: Int?
+    public var memoryBytes: UInt64?
+    public var gpus: [GPU]
+    public var runtimes: [Runtime]
+    public var slurmAvailable: Bool?
+    public var kubectlAvailable: Bool?
+    public var kubernetesContext: String?
+    public var agentVersion: String?
+    public var pid: Int?
+    public var workingDirectory: String?
+    public var queues: [String]
+    public var maxJobs: Int?
+    /// Already redacted by `SecretRedactor` before it is stored.
+    public var environmentVariables: [String: String]
+    public var probedAt: Date?
+
+    public init(hostname: String? = nil, os: String? = nil, kernel: String? = nil, architecture: String? = nil,
+                cpuModel: String? = nil, cpuCount: Int? = nil, memoryBytes: UInt64? = nil, gpus: [GPU] = [],
+                runtimes: [Runtime] = [], slurmAvailable: Bool? = nil, kubectlAvailable: Bool? = nil,
+                kubernetesContext: String? = nil, agentVersion: String? = nil, pid: Int? = nil,
+                workingDirectory: String? = nil, queues: [String] = [], maxJobs: Int? = nil,
+                environmentVariables: [String: String] = [:], probedAt: Date? = nil) {
+        self.hostname = hostname
+        self.os = os
+        self.kernel = kernel
+        self.architecture = architecture
+        self.cpuModel = cpuModel
+        self.cpuCount = cpuCount
+        self.memoryBytes = memoryBytes
+        self.gpus = gpus
+        self.runtimes = runtimes
+        self.slurmAvailable = slurmAvailable
+        self.kubectlAvailable = kubectlAvailable
+        self.kubernetesContext = kubernetesContext
+        self.agentVersion = agentVersion
+        self.pid = pid
+        self.workingDirectory = workingDirectory
+        self.queues = queues
+        self.maxJobs = maxJobs
+        self.environmentVariables = SecretRedactor.redact(environmentVariables)
+        self.probedAt = probedAt
+    }
+}

@@ -1,0 +1,62 @@
+/// The rules of editing a queue configuration in `$EDITOR`, apart from the editor itself so the CLI and the
+/// dashboard share them: an unchanged file changes nothing, an invalid one comes back with its errors on top
+/// and the user's own text below, and a user who gives up keeps that text.
+public struct ConfigEditSession: Sendable {
+    public enum Outcome: Sendable {
+        case unchanged
+        case saved(QueueConfig)
+        case invalid(ValidationFailure)
+        /// The user saved the invalid text again without changing it: stop, keeping their text.
+        case abandoned(text: String)
+    }
+
+    static let marker = "# launchdeck: "
+
+    public let target: TargetKind
+    public let original: String
+    public private(set) var rejectedText: String?
+    public private(set) var issues: [ValidationIssue] = []
+
+    public init(target: TargetKind, original: String) {
+        self.target = target
+        self.original = original
+    }
+
+    /// What the editor opens: the errors as comments, then the text to fix.
+    public var fileContents: String {
+        guard let rejectedText else { return original }
+        return header + rejectedText
+    }
+
+    /// Lines the header takes, so issue lines can point into the file as the user sees it.
+    public var headerLineCount: Int {
+        header.isEmpty ? 0 : header.split(separator: "\n", omittingEmptySubsequences: false).count - 1
+    }
+
+    private var header: String {
+        guard rejectedText != nil else { return "" }
+        var lines = ["\(Self.marker)this configuration was NOT saved; fix the errors below and save again,",
+                     "\(Self.marker)or save it unchanged to give up (your text is kept)."]
+        lines += issues.map { "\(Self.marker)  \($0.line.map { "line \($0): " } ?? "")\($0.description)" }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public mutating func submit(_ fileText: String, source: String? = nil) -> Outcome {
+        let body = Self.stripHeader(fileText)
+        if rejectedText == nil && body == original { return .unchanged }
+        if let rejected = rejectedText, body == rejected { return .abandoned(text: body) }
+        do {
+            return .saved(try QueueConfig.parse(body, target: target, source: source))
+        } catch {
+            rejectedText = body
+            issues = error.issues
+            return .invalid(error)
+        }
+    }
+
+    static func stripHeader(_ text: String) -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        while let first = lines.first, first.hasPrefix(marker) { lines.removeFirst() }
+        return lines.joined(separator: "\n")
+    }
+}

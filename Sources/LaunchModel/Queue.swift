@@ -1,0 +1,51 @@
+import Foundation
+
+/// A FIFO-with-priority queue bound to one target resource by its configuration.
+public struct Queue: Sendable, Hashable {
+    public var name: String
+    public var target: TargetKind
+    public var config: QueueConfig
+    public var createdAt: Date
+    public var paused: Bool
+
+    public init(name: String, target: TargetKind, config: QueueConfig, createdAt: Date, paused: Bool = false) {
+        self.name = name
+        self.target = target
+        self.config = config
+        self.createdAt = createdAt
+        self.paused = paused
+    }
+}
+
+/// How many items of a queue are in each state.
+public struct QueueDepth: Sendable, Hashable, Codable {
+    public var counts: [ItemState: Int]
+
+    public init(counts: [ItemState: Int] = [:]) {
+        self.counts = counts
+    }
+
+    public subscript(state: ItemState) -> Int { counts[state] ?? 0 }
+    public var waiting: Int { self[.queued] }
+    public var inFlight: Int { self[.leased] + self[.building] + self[.running] }
+}
+
+/// What changed in the backend after a cursor; a poller applies it to its copy.
+public struct ChangeSet: Sendable {
+    public var cursor: Int64
+    public var items: [LaunchItem]
+    public var queues: [Queue]
+    public var agents: [Agent]
+    /// Names of queues deleted since the cursor.
+    public var deletedQueues: [String]
+
+    public init(cursor: Int64, items: [LaunchItem] = [], queues: [Queue] = [], agents: [Agent] = [], deletedQueues: [String] = []) {
+        self.cursor = cursor
+        self.items = items
+        self.queues = queues
+        self.agents = agents
+        self.deletedQueues = deletedQueues
+    }
+
+    public var isEmpty: Bool { items.isEmpty && queues.isEmpty && agents.isEmpty && deletedQueues.isEmpty }
+}

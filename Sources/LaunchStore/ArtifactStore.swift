@@ -1,0 +1,181 @@
+import Crypto
+import Foundation
+
+/// One file of a code snapshot.
+public struct SnapshotEntry: Sendable, Hashable, Codable {
+    public var path: String
+    public var digest: String
+    public var size: Int64
+    public var executable: Bool
+}
+
+/// The list of files that makes a code snapshot; its own digest names the snapshot.
+public struct SnapshotManifest: Sendable, Hashable, Codable {
+    public var files: [SnapshotEntry]
+    public var totalBytes: Int64 { files.reduce(0) { $0 + $1.size } }
+}
+
+/// Content-addressed storage for job code under the data directory: `blobs/sha256/ab/abcdef...`.
+/// A file's content is stored once however many snapshots hold it.
+public struct ArtifactStore: Sendable {
+    public let root: URL
+    /// Directories never captured: version control, caches and virtualenvs are not part of a job's code.
+    public static let skippedDirectories: Set<String> = [".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".mypy_cache", ".pytest_cache", "node_modules"]
+
+    public init(root: URL) {
+        self.root = root
+    }
+
+    /// Captures a directory; returns the manifest's digest (`sha256:...`).
+    public func snapshot(directory: URL) throws -> (digest: String, manifest: SnapshotManifest) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ArtifactError.notADirectory(directory.path)
+        }
+        let base = directory.standardizedFileURL.resolvingSymlinksInPath()
+        var entries: [SnapshotEntry] = []
+        try walk(base, relative: "", into: &entries)
+        entries.sort { $0.path < $1.path }
+        let manifest = SnapshotManifest(files: entries)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let digest = try storeBlob(data: try encoder.encode(manifest))
+        return (digest, manifest)
+    }
+
+    public func manifest(digest: String) throws -> SnapshotManifest {
+        let data = try Data(contentsOf: try blobURL(digest))
+        return try JSONDecoder().decode(SnapshotManifest.self, from: data)
+    }
+
+    /// Writes a snapshot's files into a directory (which must not hold them yet).
+    public func materialize(digest: String, into directory: URL) throws {
+        let manifest = try manifest(digest: digest)
+        let manager = FileManager.default
+        for entry in manifest.files {
+            guard !entry.path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }), !entry.path.hasPrefix("/") else {
+                throw ArtifactError.corrupt("snapshot \(digest) holds an unsafe path \(entry.path)")
+            }
+            let target = directory.appendingPathComponent(entry.path)
+            try manager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try manager.copyItem(at: try blobURL(entry.digest), to: target)
+            try manager.setAttributes([.posixPermissions: entry.executable ? 0o755 : 0o644], ofItemAtPath: target.path)
+        }
+    }
+
+    public func blobURL(_ digest: String) throws -> URL {
+        guard digest.hasPrefix("sha256:") else { throw ArtifactError.corrupt("not a sha256 digest: \(digest)") }
+        let hex = String(digest.dropFirst(7))
+        guard hex.count == 64, hex.allSatisfy(\.isHexDigit) else { throw ArtifactError.corrupt("not a sha256 digest: \(digest)") }
+        return root.appendingPathComponent("blobs/sha256/\(hex.prefix(2))/\(hex)")
+    }
+
+    public func contains(_ digest: String) -> Bool {
+        (try? blobURL(digest)).map { FileManager.default.fileExists(atPath: $0.path) } ?? false
+    }
+
+    private func walk(_ directory: URL, relative: String, into entries: inout [SnapshotEntry]) throws {
+        let manager = FileManager.default
+        let names = try manager.contentsOfDirectory(atPath: directory.path).sorted()
+        for name in names {
+            let url = directory.appendingPathComponent(name)
+            let path = relative.isEmpty ? name : "\(relative)/\(name)"
+            let attributes = try manager.attributesOfItem(atPath: url.path)
+            switch attributes[.type] as? FileAttributeType {
+            case .typeDirectory?:
+                if Self.skippedDirectories.contains(name) { continue }
+                try walk(url, relative: path, into: &entries)
+            case .typeRegular?:
+                let permissions = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o644
+                let (digest, size) = try storeBlob(file: url)
+                entries.append(SnapshotEntry(path: path, digest: digest, size: size, executable: permissions & 0o111 != 0))
+            default:
+                // Symlinks, sockets and devices are not code; following a symlink could capture files outside the directory.
+                continue
+            }
+        }
+    }
+
+    /// Hashes while copying to a temporary file, then renames into place: no partial blob is ever visible.
+    private func storeBlob(file: URL) throws -> (String, Int64) {
+        guard let input = FileHandle(forReadingAtPath: file.path) else { throw ArtifactError.unreadable(file.path) }
+        defer { try? input.close() }
+        let temporary = try temporaryURL()
+        FileManager.default.createFile(atPath: temporary.path, contents: nil)
+        guard let output = FileHandle(forWritingAtPath: temporary.path) else { throw ArtifactError.unwritable(temporary.path) }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        do {
+            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+                hasher.update(data: chunk)
+                try output.write(contentsOf: chunk)
+                size += Int64(chunk.count)
+            }
+            try output.close()
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw ArtifactError.unwritable("\(file.path): \(error.localizedDescription)")
+        }
+        let digest = "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        try place(temporary, as: digest)
+        return (digest, size)
+    }
+
+    private func storeBlob(data: Data) throws -> String {
+        let digest = "sha256:" + SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        if contains(digest) { return digest }
+        let temporary = try temporaryURL()
+        do {
+            try data.write(to: temporary)
+        } catch {
+            throw ArtifactError.unwritable("\(temporary.path): \(error.localizedDescription)")
+        }
+        try place(temporary, as: digest)
+        return digest
+    }
+
+    private func place(_ temporary: URL, as digest: String) throws {
+        let target = try blobURL(digest)
+        let manager = FileManager.default
+        if manager.fileExists(atPath: target.path) {
+            try? manager.removeItem(at: temporary)
+            return
+        }
+        do {
+            try manager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            // rename(2) replaces atomically; two processes storing the same blob both end with the same content.
+            if rename(temporary.path, target.path) != 0 {
+                throw ArtifactError.unwritable("\(target.path): \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            try? manager.removeItem(at: temporary)
+            throw error
+        }
+    }
+
+    private func temporaryURL() throws -> URL {
+        let directory = root.appendingPathComponent("tmp", isDirectory: true)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ArtifactError.unwritable("\(directory.path): \(error.localizedDescription)")
+        }
+        return directory.appendingPathComponent(UUID().uuidString)
+    }
+}
+
+public enum ArtifactError: Error, Sendable, CustomStringConvertible {
+    case notADirectory(String)
+    case unreadable(String)
+    case unwritable(String)
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .notADirectory(let path): "\(path): not a directory"
+        case .unreadable(let path): "\(path): cannot read"
+        case .unwritable(let detail): "cannot write artifact: \(detail)"
+        case .corrupt(let detail): "artifact store: \(detail)"
+        }
+    }
+}

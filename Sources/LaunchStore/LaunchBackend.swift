@@ -1,0 +1,97 @@
+import Foundation
+import LaunchModel
+
+/// A request to put one run of a job on a queue.
+public struct EnqueueRequest: Sendable, Hashable {
+    public var job: JobReference
+    public var queue: String
+    public var priority: Priority
+    /// Template-variable values as typed by the user; checked against the queue's declarations.
+    public var variables: [String: String]
+    public var hyperparameters: [String: JSONValue]
+
+    public init(job: JobReference, queue: String, priority: Priority = .normal, variables: [String: String] = [:],
+                hyperparameters: [String: JSONValue] = [:]) {
+        self.job = job
+        self.queue = queue
+        self.priority = priority
+        self.variables = variables
+        self.hyperparameters = hyperparameters
+    }
+}
+
+/// Which items a listing wants.
+public struct ItemFilter: Sendable, Hashable {
+    public var queue: String?
+    public var states: Set<ItemState>?
+    public var agentID: String?
+    /// Newest first when limited, so a listing of a long queue shows what matters now.
+    public var limit: Int?
+
+    public init(queue: String? = nil, states: Set<ItemState>? = nil, agentID: String? = nil, limit: Int? = nil) {
+        self.queue = queue
+        self.states = states
+        self.agentID = agentID
+        self.limit = limit
+    }
+}
+
+/// What the backend tells an agent on each heartbeat: items it must stop because it no longer owns them.
+public struct HeartbeatReply: Sendable, Hashable {
+    /// Cancelled by a user, or reassigned after the lease ran out.
+    public var revoked: [String]
+    public init(revoked: [String]) { self.revoked = revoked }
+}
+
+/// The one interface the rest of LaunchDeck uses for state; implemented by the embedded
+/// SQLite store and, later, by the HTTP client of `launchdeck server`.
+public protocol LaunchBackend: Sendable {
+    // Jobs
+    /// Creates the next version, or returns the latest one unchanged when its content is equal.
+    func createJob(name: String, spec: JobSpec) async throws -> (version: JobVersion, created: Bool)
+    func jobs() async throws -> [JobSummary]
+    func jobVersions(name: String) async throws -> [JobVersion]
+    func resolveJob(_ reference: JobReference) async throws -> JobVersion
+
+    // Queues
+    func createQueue(name: String, target: TargetKind, config: QueueConfig) async throws -> Queue
+    func queues() async throws -> [Queue]
+    func queue(named name: String) async throws -> Queue
+    func queueDepths() async throws -> [String: QueueDepth]
+    func updateQueueConfig(name: String, config: QueueConfig) async throws -> Queue
+    func setQueuePaused(name: String, paused: Bool) async throws -> Queue
+
+    // Items
+    func enqueue(_ request: EnqueueRequest) async throws -> LaunchItem
+    /// All or nothing: one bad request leaves the queue untouched.
+    func enqueue(batch requests: [EnqueueRequest]) async throws -> [LaunchItem]
+    func items(_ filter: ItemFilter) async throws -> [LaunchItem]
+    /// By full id or unique prefix.
+    func item(id: String) async throws -> LaunchItem
+    func cancel(itemID: String) async throws -> LaunchItem
+    /// A new item with the same job version, overrides and priority; `relaunchOf` points back.
+    func relaunch(itemID: String) async throws -> LaunchItem
+    func logs(itemID: String, tail: Int?) async throws -> [LogLine]
+
+    // Agents
+    func registerAgent(_ agent: Agent) async throws
+    func updateAgent(id: String, state: AgentState, environment: AgentEnvironment?) async throws
+    func agents() async throws -> [Agent]
+    func agent(id: String) async throws -> Agent
+
+    // The agent's side of an item's life
+    /// Atomically takes up to `max` items, highest priority first and FIFO within a priority.
+    func lease(agent: String, queues: [String], max: Int, leaseFor: TimeInterval) async throws -> [LaunchItem]
+    func heartbeat(agent: String, items: [String], leaseFor: TimeInterval) async throws -> HeartbeatReply
+    @discardableResult
+    func reportState(item: String, agent: String, to state: ItemState, exitCode: Int?, error: String?) async throws -> LaunchItem
+    func appendLog(item: String, stream: LogStream, lines: [String]) async throws
+    func reportProgress(item: String, phase: String, current: Double, total: Double?, message: String) async throws
+    /// Returns expired leases to their queues (or fails them with no attempts left).
+    @discardableResult
+    func reclaimExpiredLeases() async throws -> [LaunchItem]
+
+    // Polling
+    /// Rows changed after `cursor`; pass the returned cursor next time. Cursor 0 means everything.
+    func changes(since cursor: Int64) async throws -> ChangeSet
+}

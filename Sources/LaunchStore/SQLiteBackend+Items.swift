@@ -1,0 +1,189 @@
+import Foundation
+import GRDB
+import LaunchModel
+
+extension SQLiteBackend {
+    public func enqueue(_ request: EnqueueRequest) async throws -> LaunchItem {
+        try await enqueue(batch: [request])[0]
+    }
+
+    public func enqueue(batch requests: [EnqueueRequest]) async throws -> [LaunchItem] {
+        let now = self.now
+        return try await write { db, seq in
+            try requests.map { request in
+                let queue = try Self.queue(named: request.queue, db)
+                let job = try Self.resolveJob(request.job, db)
+                let variables = try queue.config.resolveVariables(request.variables)
+                _ = try queue.config.renderValidated(with: variables, target: queue.target)
+                let item = LaunchItem(
+                    id: ItemID.make(at: now), queue: queue.name, jobName: job.name, jobVersion: job.version,
+                    overrides: ItemOverrides(hyperparameters: request.hyperparameters, variables: variables),
+                    priority: request.priority, maxAttempts: queue.config.maxAttempts, timestamps: ItemTimestamps(enqueued: now))
+                try Self.insert(item, db, seq: seq)
+                return item
+            }
+        }
+    }
+
+    static func insert(_ item: LaunchItem, _ db: Database, seq: Int64) throws {
+        try db.execute(sql: """
+            INSERT INTO items (id, queue, job_name, job_version, overrides, priority, state, attempts, max_attempts,
+                               enqueued_at, updated_at, relaunch_of, changed_seq)
+            VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?)
+            """, arguments: [item.id, item.queue, item.jobName, item.jobVersion, try SQLiteRows.json(item.overrides),
+                             item.priority.rank, item.maxAttempts, item.timestamps.enqueued.timeIntervalSince1970,
+                             item.timestamps.enqueued.timeIntervalSince1970, item.relaunchOf, seq])
+    }
+
+    public func items(_ filter: ItemFilter) async throws -> [LaunchItem] {
+        try await read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let queue = filter.queue {
+                conditions.append("queue = ?")
+                arguments += [queue]
+            }
+            if let states = filter.states, !states.isEmpty {
+                conditions.append("state IN (\(states.map { _ in "?" }.joined(separator: ",")))")
+                for state in states.sorted(by: { $0.rawValue < $1.rawValue }) { arguments += [state.rawValue] }
+            }
+            if let agent = filter.agentID {
+                conditions.append("agent_id = ?")
+                arguments += [agent]
+            }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            if let limit = filter.limit {
+                arguments += [limit]
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM items \(whereClause) ORDER BY position DESC LIMIT ?", arguments: arguments)
+                return try rows.reversed().map(SQLiteRows.item)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM items \(whereClause) ORDER BY position", arguments: arguments).map(SQLiteRows.item)
+        }
+    }
+
+    public func item(id: String) async throws -> LaunchItem {
+        let prefix = try ItemID.validatePrefix(id)
+        return try await read { db in try Self.item(prefix: prefix, db) }
+    }
+
+    static func item(prefix: String, _ db: Database) throws -> LaunchItem {
+        // ULIDs have no LIKE wildcards, and validatePrefix allowed only their alphabet.
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM items WHERE id >= ? AND id < ? ORDER BY id LIMIT 2",
+                                    arguments: [prefix, prefix + "\u{7f}"])
+        guard let first = rows.first else { throw LaunchError.notFound("item \(prefix) not found") }
+        if rows.count > 1 && (first["id"] as String) != prefix {
+            throw LaunchError.invalidInput("item id prefix \(prefix) is ambiguous; give more characters")
+        }
+        return try SQLiteRows.item(first)
+    }
+
+    public func cancel(itemID: String) async throws -> LaunchItem {
+        let prefix = try ItemID.validatePrefix(itemID)
+        let now = self.now
+        return try await write { db, seq in
+            var item = try Self.item(prefix: prefix, db)
+            try ItemStateMachine.validate(item: item.id, from: item.state, to: .cancelled, attempts: item.attempts, maxAttempts: item.maxAttempts)
+            // An in-flight item becomes cancelled at once; its agent learns it on the next heartbeat and stops the run.
+            try db.execute(sql: """
+                UPDATE items SET state = 'cancelled', finished_at = ?, updated_at = ?, lease_expires_at = NULL,
+                                 error = COALESCE(error, 'cancelled by user'), changed_seq = ? WHERE id = ?
+                """, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, seq, item.id])
+            item.state = .cancelled
+            item.timestamps.record(.cancelled, at: now)
+            item.leaseExpiresAt = nil
+            item.error = item.error ?? "cancelled by user"
+            return item
+        }
+    }
+
+    public func relaunch(itemID: String) async throws -> LaunchItem {
+        let prefix = try ItemID.validatePrefix(itemID)
+        let now = self.now
+        return try await write { db, seq in
+            let original = try Self.item(prefix: prefix, db)
+            let queue = try Self.queue(named: original.queue, db)
+            // The queue's variables may have changed since: the copy must still fit them.
+            let variables = try queue.config.checkVariables(original.overrides.variables)
+            _ = try queue.config.renderValidated(with: variables, target: queue.target)
+            let item = LaunchItem(
+                id: ItemID.make(at: now), queue: original.queue, jobName: original.jobName, jobVersion: original.jobVersion,
+                overrides: ItemOverrides(hyperparameters: original.overrides.hyperparameters, variables: variables),
+                priority: original.priority, maxAttempts: queue.config.maxAttempts, timestamps: ItemTimestamps(enqueued: now),
+                relaunchOf: original.id)
+            try Self.insert(item, db, seq: seq)
+            return item
+        }
+    }
+
+    public func logs(itemID: String, tail: Int?) async throws -> [LogLine] {
+        let prefix = try ItemID.validatePrefix(itemID)
+        return try await read { db in
+            let item = try Self.item(prefix: prefix, db)
+            let rows: [Row]
+            if let tail {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM item_logs WHERE item_id = ? ORDER BY id DESC LIMIT ?",
+                                        arguments: [item.id, tail]).reversed()
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM item_logs WHERE item_id = ? ORDER BY id", arguments: [item.id])
+            }
+            return rows.map { row in
+                let stream: String = row["stream"]
+                return LogLine(stream: LogStream(rawValue: stream) ?? .stdout,
+                               at: SQLiteRows.date(row, "at") ?? Date(timeIntervalSince1970: 0), text: row["line"])
+            }
+        }
+    }
+
+    public func appendLog(item: String, stream: LogStream, lines: [String]) async throws {
+        guard !lines.isEmpty else { return }
+        let now = self.now
+        let limits = self.limits
+        try await write { db, seq in
+            guard let row = try Row.fetchOne(db, sql: "SELECT log_count FROM items WHERE id = ?", arguments: [item]) else {
+                throw LaunchError.notFound("item \(item) not found")
+            }
+            let count: Int = row["log_count"]
+            // Only the newest `cap` lines of a batch can survive; skip writing the rest.
+            let kept = lines.suffix(limits.logLinesPerItem)
+            let skipped = lines.count - kept.count
+            let statement = try db.cachedStatement(sql: "INSERT INTO item_logs (item_id, stream, at, line) VALUES (?, ?, ?, ?)")
+            for line in kept {
+                try statement.execute(arguments: [item, stream.rawValue, now.timeIntervalSince1970, Self.cut(line, limits.logLineBytes)])
+            }
+            let excess = max(0, count + kept.count - limits.logLinesPerItem)
+            if excess > 0 {
+                try db.execute(sql: """
+                    DELETE FROM item_logs WHERE id IN (SELECT id FROM item_logs WHERE item_id = ? ORDER BY id LIMIT ?)
+                    """, arguments: [item, excess])
+            }
+            try db.execute(sql: """
+                UPDATE items SET log_count = ?, log_dropped = log_dropped + ?, updated_at = ?, changed_seq = ? WHERE id = ?
+                """, arguments: [count + kept.count - excess, excess + skipped, now.timeIntervalSince1970, seq, item])
+        }
+    }
+
+    /// Cuts a line to at most `maxBytes` of UTF-8, on a scalar boundary, saying how much was cut.
+    static func cut(_ line: String, _ maxBytes: Int) -> String {
+        let total = line.utf8.count
+        guard total > maxBytes else { return line }
+        var kept = String.UnicodeScalarView()
+        var bytes = 0
+        for scalar in line.unicodeScalars {
+            let width = UTF8.width(scalar)
+            if bytes + width > maxBytes { break }
+            bytes += width
+            kept.append(scalar)
+        }
+        return String(kept) + " [cut: \(total - bytes) more bytes]"
+    }
+
+    public func reportProgress(item: String, phase: String, current: Double, total: Double?, message: String) async throws {
+        let progress = ItemProgress(phase: phase, current: current, total: total, message: message)
+        let now = self.now
+        try await write { db, seq in
+            try db.execute(sql: "UPDATE items SET progress = ?, updated_at = ?, changed_seq = ? WHERE id = ?",
+                           arguments: [try SQLiteRows.json(progress), now.timeIntervalSince1970, seq, item])
+            if db.changesCount == 0 { throw LaunchError.notFound("item \(item) not found") }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import LaunchModel
+import LaunchStore
+
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent", abstract: "Inspect agents and where they run.",
+        subcommands: [AgentList.self, AgentDescribe.self])
+}
+
+struct AgentList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List agents.")
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let agents = try await CommandContext.open().backend.agents()
+        try output.emit(json: agents.map(AgentRecord.init)) {
+            var table = TextTable("ID", "NAME", "HOST", "STATE", "MAX JOBS", "QUEUES", "HEARTBEAT", "VERSION")
+            for agent in agents {
+                table.add(agent.id, agent.name, agent.host, agent.state.rawValue, String(agent.maxJobs), agent.queues.joined(separator: ","),
+                          Durations.age(agent.lastHeartbeat) + " ago", agent.version)
+            }
+            return table.render()
+        }
+    }
+}
+
+struct AgentDescribe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "describe", abstract: "Show an agent and its environment.")
+    @Argument(help: "Agent id, name or id prefix.") var id: String
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let agent = try await CommandContext.open().backend.agent(id: id)
+        try output.emit(json: AgentRecord(agent)) {
+            let env = agent.environment
+            var lines = [
+                "Agent:         \(agent.name) (\(agent.id))",
+                "State:         \(agent.state)",
+                "Host:          \(agent.host)",
+                "Queues:        \(agent.queues.joined(separator: ", "))",
+                "Max jobs:      \(agent.maxJobs)",
+                "Version:       \(agent.version)",
+                "Started:       \(agent.startedAt.formatted(.iso8601))",
+                "Heartbeat:     \(Durations.age(agent.lastHeartbeat)) ago",
+                "OS:            \([env.os, env.kernel, env.architecture].compactMap { $0 }.joined(separator: " "))",
+                "CPU:           \(env.cpuCount.map(String.init) ?? "?") x \(env.cpuModel ?? "?")",
+                "Memory:        \(env.memoryBytes.map { String(format: "%.1f GiB", Double($0) / 1_073_741_824) } ?? "?")",
+                "GPUs:          \(env.gpus.isEmpty ? "none" : env.gpus.map { "\($0.index): \($0.name)" }.joined(separator: ", "))",
+                "Runtimes:      \(env.runtimes.isEmpty ? "none" : env.runtimes.map { "\($0.name) \($0.version)" }.joined(separator: ", "))",
+                "Slurm:         \(env.slurmAvailable.map { $0 ? "sbatch available" : "no" } ?? "?")",
+                "Kubernetes:    \(env.kubectlAvailable == true ? "kubectl, context \(env.kubernetesContext ?? "none")" : "no")",
+                "Environment:",
+            ]
+            for key in env.environmentVariables.keys.sorted() {
+                lines.append("  \(key)=\(SecretRedactor.isSecret(name: key) ? SecretRedactor.marker : env.environmentVariables[key]!)")
+            }
+            return lines.map(TerminalText.inert).joined(separator: "\n") + "\n"
+        }
+    }
+}

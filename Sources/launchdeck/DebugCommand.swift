@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import LaunchModel
+import LaunchStore
+
+/// Tools for tests and benchmarks; hidden from help.
+struct DebugCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "debug", abstract: "Internal tools for tests and benchmarks.", shouldDisplay: false,
+        subcommands: [LeaseWorker.self])
+}
+
+/// Leases items until the queues stay empty, printing each leased id on its own line and finishing it,
+/// so several of these in separate processes exercise lease exclusivity on one database file.
+struct LeaseWorker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lease-worker")
+    @Option var agent: String
+    @Option var queue: [String]
+    @Option var batch: Int = 1
+    @Option(help: "Stop after this many empty leases in a row.") var idleRounds: Int = 3
+
+    func run() async throws {
+        guard batch >= 1 else { throw LaunchError.invalidInput("--batch: must be at least 1") }
+        let backend = try CommandContext.open().backend
+        var idle = 0
+        var output = ""
+        while idle < idleRounds {
+            let items = try await backend.lease(agent: agent, queues: queue, max: batch, leaseFor: 60)
+            if items.isEmpty {
+                idle += 1
+                try await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            idle = 0
+            for item in items {
+                output += item.id + "\n"
+                try await backend.reportState(item: item.id, agent: agent, to: .succeeded, exitCode: 0, error: nil)
+            }
+        }
+        print(output, terminator: "")
+    }
+}

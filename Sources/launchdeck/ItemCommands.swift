@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import LaunchModel
+import LaunchStore
+
+struct EnqueueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "enqueue", abstract: "Put a run of a job on a queue; prints the item id.")
+    @Argument(help: "JOB[:VERSION] (default latest).") var job: String
+    @Option(help: "Queue name.") var queue: String
+    @Option(help: "critical, high, normal or low.") var priority: String = "normal"
+    @Option(name: .customLong("set"), help: "Template variable VAR=VALUE (repeatable), checked against the queue's declarations.") var variables: [String] = []
+    @Option(name: .customLong("config"), help: "Hyperparameter override KEY=VALUE (repeatable).") var config: [String] = []
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let request = EnqueueRequest(
+            job: try JobReference(parsing: job), queue: queue, priority: try Priority.parse(priority),
+            variables: try KeyValueArguments.parse(variables, option: "--set"),
+            hyperparameters: try KeyValueArguments.parseTyped(config, option: "--config"))
+        let item: LaunchItem
+        do {
+            item = try await CommandContext.open().backend.enqueue(request)
+        } catch let failure as ValidationFailure {
+            // Variable problems name the variable; say they came from --set.
+            throw ValidationFailure(failure.issues.map { ValidationIssue(path: "--set \($0.path)", message: $0.message) })
+        }
+        try output.emit(json: ItemRecord(item)) { item.id + "\n" }
+    }
+}
+
+struct ItemsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "items", abstract: "List launch items.")
+    @Option(help: "Only this queue.") var queue: String?
+    @Option(help: "Only these states (comma separated).") var state: String?
+    @Option(help: "At most this many, newest.") var limit: Int?
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        var states: Set<ItemState>?
+        if let state {
+            states = Set(try state.split(separator: ",").map { text in
+                guard let parsed = ItemState(rawValue: String(text)) else {
+                    throw LaunchError.invalidInput("--state: unknown state \"\(String(text).escapedForMessage)\" (use \(ItemState.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                return parsed
+            })
+        }
+        if let limit, limit < 1 { throw LaunchError.invalidInput("--limit: must be at least 1, got \(limit)") }
+        let items = try await CommandContext.open().backend.items(ItemFilter(queue: queue, states: states, limit: limit))
+        try output.emit(json: items.map { ItemRecord($0) }) {
+            var table = TextTable("ID", "QUEUE", "JOB", "PRIORITY", "STATE", "ATTEMPTS", "AGENT", "AGE", "EXIT")
+            for item in items {
+                table.add(item.id, item.queue, item.jobReference, item.priority.rawValue, item.state.rawValue,
+                          "\(item.attempts)/\(item.maxAttempts)", item.agentID ?? "-", Durations.age(item.timestamps.enqueued),
+                          item.exitCode.map(String.init) ?? "-")
+            }
+            return table.render()
+        }
+    }
+}
+
+struct ItemCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "item", abstract: "Inspect one launch item.",
+                                                    subcommands: [ItemDescribe.self])
+}
+
+struct ItemDescribe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "describe", abstract: "Show an item with its progress and logs.")
+    @Argument(help: "Item id or a unique prefix of it.") var id: String
+    @Option(help: "Log lines to show, newest (0 for none).") var tail: Int = 200
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        guard tail >= 0 else { throw LaunchError.invalidInput("--tail: must be 0 or more, got \(tail)") }
+        let backend = try CommandContext.open().backend
+        let item = try await backend.item(id: id)
+        let logs = tail == 0 ? [] : try await backend.logs(itemID: item.id, tail: tail)
+        try output.emit(json: ItemRecord(item, logs: logs)) { Self.describe(item, logs: logs) }
+    }
+
+    static func describe(_ item: LaunchItem, logs: [LogLine]) -> String {
+        var lines = [
+            "Item:          \(item.id)",
+            "Queue:         \(item.queue)",
+            "Job:           \(item.jobReference)",
+            "Priority:      \(item.priority)",
+            "State:         \(item.state)" + (item.exitCode.map { " (exit \($0))" } ?? ""),
+            "Attempts:      \(item.attempts) of \(item.maxAttempts)",
+            "Agent:         \(item.agentID ?? "-")",
+            "Enqueued:      \(item.timestamps.enqueued.formatted(.iso8601))",
+        ]
+        for (label, date) in [("Leased:", item.timestamps.leased), ("Building:", item.timestamps.building),
+                              ("Running:", item.timestamps.running), ("Finished:", item.timestamps.finished)] {
+            if let date { lines.append(label.padding(toLength: 15, withPad: " ", startingAt: 0) + date.formatted(.iso8601)) }
+        }
+        if let relaunchOf = item.relaunchOf { lines.append("Relaunch of:   \(relaunchOf)") }
+        if let error = item.error { lines.append("Error:         \(error)") }
+        if let progress = item.progress {
+            let total = progress.total.map { "/\(JSONValue.double($0).displayText)" } ?? ""
+            lines.append("Progress:      \(progress.phase) \(JSONValue.double(progress.current).displayText)\(total) \(progress.message)")
+        }
+        if !item.overrides.variables.isEmpty {
+            lines.append("Variables:     " + item.overrides.variables.keys.sorted().map { "\($0)=\(item.overrides.variables[$0]!.displayText)" }.joined(separator: " "))
+        }
+        if !item.overrides.hyperparameters.isEmpty {
+            lines.append("Overrides:     " + item.overrides.hyperparameters.keys.sorted().map { "\($0)=\(item.overrides.hyperparameters[$0]!.displayText)" }.joined(separator: " "))
+        }
+        lines = lines.map(TerminalText.inert)
+        lines.append("Logs:" + (item.droppedLogLines > 0 ? " (\(item.droppedLogLines) older lines dropped)" : ""))
+        if logs.isEmpty { lines.append("  (none)") }
+        for line in logs {
+            lines.append("  \(line.stream.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(TerminalText.inert(line.text))")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+struct CancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a queued or running item.")
+    @Argument(help: "Item id or a unique prefix of it.") var id: String
+
+    func run() async throws {
+        let item = try await CommandContext.open().backend.cancel(itemID: id)
+        print("item \(item.id): cancelled")
+    }
+}
+
+struct RelaunchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "relaunch", abstract: "Enqueue a copy of an item; prints the new id.")
+    @Argument(help: "Item id or a unique prefix of it.") var id: String
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let item = try await CommandContext.open().backend.relaunch(itemID: id)
+        try output.emit(json: ItemRecord(item)) { item.id + "\n" }
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import LaunchModel
+import LaunchStore
+
+struct JobCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "job", abstract: "Create and inspect versioned jobs.",
+        subcommands: [JobCreate.self, JobList.self, JobDescribe.self])
+}
+
+struct JobCreate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create", abstract: "Create a job version from a directory, a git commit or an image.",
+        discussion: "Creating a job whose content equals its latest version returns that version.")
+
+    @Argument(help: "Job name.") var name: String
+    @Option(help: "Directory to snapshot as the job's code.") var dir: String?
+    @Option(help: "Git repository URL.") var git: String?
+    @Option(help: "Git commit (with --git).") var commit: String?
+    @Option(help: "Container image reference.") var image: String?
+    @Option(help: "Command to run, quoted as in a shell (no shell runs it), e.g. 'python train.py --epochs 3'.") var entrypoint: String
+    @Option(help: "requirements.txt to install for the job.") var requirements: String?
+    @Option(name: .customLong("base-image"), help: "Image that container builds start from.") var baseImage: String?
+    @Option(name: .customLong("config"), help: "Default hyperparameter KEY=VALUE (repeatable).") var config: [String] = []
+    @Option(help: "Dataset version, e.g. mnist:v3.") var dataset: String?
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let context = try CommandContext.open()
+        let sources = [dir != nil, git != nil || commit != nil, image != nil].filter { $0 }.count
+        guard sources == 1 else {
+            throw LaunchError.invalidInput("job create: give exactly one source: --dir PATH, --git URL --commit SHA, or --image REF")
+        }
+        let source: JobSource
+        if let dir {
+            source = .snapshot(digest: try context.artifacts.snapshot(directory: URL(fileURLWithPath: dir)).digest)
+        } else if let image {
+            source = .image(reference: image)
+        } else {
+            guard let git, let commit else { throw LaunchError.invalidInput("job create: --git and --commit go together") }
+            source = .git(url: git, commit: commit)
+        }
+        var requirementsText: String?
+        if let requirements {
+            do {
+                requirementsText = try String(contentsOfFile: requirements, encoding: .utf8)
+            } catch {
+                throw LaunchError.invalidInput("--requirements \(requirements): cannot read file")
+            }
+        }
+        let spec = JobSpec(
+            source: source, entrypoint: try ArgvSplitter.split(entrypoint),
+            dependencies: JobDependencies(requirements: requirementsText, baseImage: baseImage),
+            hyperparameters: try KeyValueArguments.parseTyped(config, option: "--config"), datasetVersion: dataset)
+        let (version, created) = try await context.backend.createJob(name: name, spec: spec)
+        try output.emit(json: JobRecord(version)) {
+            (created ? "created " : "unchanged, latest is ") + "\(version.reference) (\(version.digest.prefix(19)))\n"
+        }
+    }
+}
+
+struct JobList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List jobs with their latest version.")
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let jobs = try await CommandContext.open().backend.jobs()
+        try output.emit(json: jobs.map { JobRecord($0.latest, versions: $0.versionCount) }) {
+            var table = TextTable("NAME", "LATEST", "VERSIONS", "SOURCE", "ENTRYPOINT", "CREATED")
+            for job in jobs {
+                table.add(job.name, "v\(job.latest.version)", String(job.versionCount), job.latest.spec.source.summary,
+                          job.latest.spec.entrypoint.joined(separator: " "), Durations.age(job.latest.createdAt) + " ago")
+            }
+            return table.render()
+        }
+    }
+}
+
+struct JobDescribe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "describe", abstract: "Show a job version in full.")
+    @Argument(help: "NAME[:VERSION] (default latest).") var reference: String
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let backend = try CommandContext.open().backend
+        let job = try await backend.resolveJob(try JobReference(parsing: reference))
+        let count = try await backend.jobVersions(name: job.name).count
+        try output.emit(json: JobRecord(job, versions: count)) {
+            var lines = [
+                "Job:           \(job.reference) (of \(count) version\(count == 1 ? "" : "s"))",
+                "Digest:        \(job.digest)",
+                "Created:       \(job.createdAt.formatted(.iso8601))",
+                "Source:        \(job.spec.source.summary)",
+                "Entrypoint:    \(job.spec.entrypoint.map(Self.quote).joined(separator: " "))",
+                "Dataset:       \(job.spec.datasetVersion ?? "-")",
+                "Base image:    \(job.spec.dependencies.baseImage ?? "-")",
+                "Hyperparameters:",
+            ]
+            if job.spec.hyperparameters.isEmpty { lines.append("  (none)") }
+            for key in job.spec.hyperparameters.keys.sorted() {
+                lines.append("  \(key) = \(job.spec.hyperparameters[key]!.displayText)")
+            }
+            lines.append("Requirements:")
+            lines.append(contentsOf: (job.spec.dependencies.requirements ?? "(none)").split(separator: "\n").map { "  \($0)" })
+            return lines.map(TerminalText.inert).joined(separator: "\n") + "\n"
+        }
+    }
+
+    static func quote(_ argument: String) -> String {
+        argument.contains(where: { $0.isWhitespace || $0 == "'" || $0 == "\"" }) ? "'\(argument.replacingOccurrences(of: "'", with: "'\\''"))'" : argument
+    }
+}

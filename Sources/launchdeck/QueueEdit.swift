@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import LaunchModel
+import LaunchStore
+
+struct QueueEdit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edit", abstract: "Edit a queue's configuration in $VISUAL or $EDITOR.",
+        discussion: "Saved text is validated; on errors the editor reopens with them on top of your text. Save it unchanged to give up.")
+    @Argument var name: String
+
+    func run() async throws {
+        let backend = try CommandContext.open().backend
+        let queue = try await backend.queue(named: name)
+        let editor = try EditorCommand.fromEnvironment()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-\(queue.name)-\(UUID().uuidString.prefix(8)).yaml")
+        var session = ConfigEditSession(target: queue.target, original: queue.config.text)
+        while true {
+            try Data(session.fileContents.utf8).write(to: file)
+            try editor.edit(file)
+            let text = try ConfigFile.read(file.path)
+            switch session.submit(text, source: file.path) {
+            case .unchanged:
+                try? FileManager.default.removeItem(at: file)
+                print("queue \(queue.name): no changes")
+                return
+            case .saved(let config):
+                _ = try await backend.updateQueueConfig(name: queue.name, config: config)
+                try? FileManager.default.removeItem(at: file)
+                print("queue \(queue.name): configuration updated")
+                return
+            case .invalid(let failure):
+                let offset = session.headerLineCount
+                for issue in failure.issues {
+                    var shown = issue
+                    shown.line = issue.line.map { $0 + offset }
+                    printError(shown.formatted(source: file.path))
+                }
+                printError("launchdeck: configuration not saved; reopening the editor")
+            case .abandoned(let text):
+                try Data(text.utf8).write(to: file)
+                throw CommandExit(code: 1, message: "queue \(queue.name): edit abandoned, configuration unchanged; your text is kept in \(file.path)")
+            }
+        }
+    }
+}
+
+/// The user's editor, split into argv (`code --wait` works) and run without a shell.
+struct EditorCommand {
+    var argv: [String]
+
+    static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> EditorCommand {
+        let raw = [environment["VISUAL"], environment["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
+        let argv = try ArgvSplitter.split(raw)
+        guard !argv.isEmpty else { throw LaunchError.invalidInput("$EDITOR is empty") }
+        return EditorCommand(argv: argv)
+    }
+
+    func edit(_ file: URL) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = argv + [file.path]
+        do {
+            try process.run()
+        } catch {
+            throw CommandExit(code: 1, message: "cannot start editor \(argv[0]): \(error.localizedDescription)")
+        }
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CommandExit(code: 1, message: "editor \(argv[0]) exited with status \(process.terminationStatus); configuration unchanged (your text is in \(file.path))")
+        }
+    }
+}
