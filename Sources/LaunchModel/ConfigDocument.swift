@@ -106,6 +106,9 @@ public struct ConfigDocument: Sendable {
              .composer(let context, let problem, let mark, _):
             let detail = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
             return ValidationIssue(path: "", message: "YAML syntax error at column \(mark.column): \(detail)", line: mark.line)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.sorted().joined(separator: ", ")
+            return ValidationIssue(path: "", message: "key \(keys) appears twice in the mapping that starts here", line: context.mark.line)
         case .reader(let problem, _, _, _):
             return ValidationIssue(path: "", message: "cannot read YAML: \(problem)")
         default:

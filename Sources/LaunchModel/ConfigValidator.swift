@@ -139,10 +139,10 @@ struct ConfigValidator {
     private func checkVariableBounds(_ variable: TemplateVariable, _ min: Double?, _ max: Double?, path: String,
                                      into issues: inout [ValidationIssue]) {
         if let min, (variable.min ?? -.infinity) < min {
-            issues.append(ValidationIssue(path: path, message: "variable \(variable.name) needs min >= \(TemplateVariable.format(min, variable.type)) to fit here"))
+            issues.append(ValidationIssue(path: path, message: "variable \(variable.name) needs min >= \(Self.format(min)) to fit here"))
         }
         if let max, (variable.max ?? .infinity) > max {
-            issues.append(ValidationIssue(path: path, message: "variable \(variable.name) needs max <= \(TemplateVariable.format(max, variable.type)) to fit here"))
+            issues.append(ValidationIssue(path: path, message: "variable \(variable.name) needs max <= \(Self.format(max)) to fit here"))
         }
     }
 

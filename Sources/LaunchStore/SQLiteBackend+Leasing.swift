@@ -59,6 +59,7 @@ extension SQLiteBackend {
         }
     }
 
+    @discardableResult
     public func reportState(item id: String, agent: String, to state: ItemState, exitCode: Int?, error: String?) async throws -> LaunchItem {
         let now = self.now
         return try await write { db, seq in
@@ -99,6 +100,7 @@ extension SQLiteBackend {
         }
     }
 
+    @discardableResult
     public func reclaimExpiredLeases() async throws -> [LaunchItem] {
         let now = self.now
         return try await write { db, seq in try Self.reclaimExpired(db, seq: seq, now: now) }

@@ -1,0 +1,34 @@
+import LaunchModel
+import Testing
+
+@Suite struct ConfigEditSessionTests {
+    let original = "resource:\n  timeout: 1h\n"
+
+    @Test func unchangedFileChangesNothing() {
+        var session = ConfigEditSession(target: .localProcess, original: original)
+        guard case .unchanged = session.submit(session.fileContents) else { Issue.record("expected unchanged"); return }
+    }
+
+    @Test func invalidTextReopensWithErrorsAndTheUsersText() {
+        var session = ConfigEditSession(target: .localProcess, original: original)
+        let broken = "resource:\n  timeout: soon\n  # my note\n"
+        guard case .invalid(let failure) = session.submit(broken) else { Issue.record("expected invalid"); return }
+        #expect(failure.issues.map(\.description) == ["resource.timeout: \"soon\" is not a duration (example: 90m)"])
+        let reopened = session.fileContents
+        #expect(reopened.hasSuffix(broken))
+        #expect(reopened.contains("# launchdeck:   line 2: resource.timeout"))
+        #expect(session.headerLineCount == 3)
+
+        let fixed = reopened.replacingOccurrences(of: "soon", with: "30m")
+        guard case .saved(let config) = session.submit(fixed) else { Issue.record("expected saved"); return }
+        #expect(config.text == "resource:\n  timeout: 30m\n  # my note\n")
+    }
+
+    @Test func savingTheSameInvalidTextAgainGivesUpAndKeepsIt() {
+        var session = ConfigEditSession(target: .localProcess, original: original)
+        let broken = "resource: [\n"
+        _ = session.submit(broken)
+        guard case .abandoned(let text) = session.submit(session.fileContents) else { Issue.record("expected abandoned"); return }
+        #expect(text == broken)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import LaunchModel
+import Testing
+
+@Suite struct SmallRulesTests {
+    @Test func argvSplittingFollowsShellQuotingWithoutAShell() throws {
+        #expect(try ArgvSplitter.split("python train.py --epochs 3") == ["python", "train.py", "--epochs", "3"])
+        #expect(try ArgvSplitter.split(#"sh -c 'echo $HOME; rm -rf /' "a \"b\"" c\ d"#) == ["sh", "-c", "echo $HOME; rm -rf /", "a \"b\"", "c d"])
+        #expect(try ArgvSplitter.split("  ") == [])
+        #expect(try ArgvSplitter.split("x ''") == ["x", ""])
+        #expect(throws: LaunchError.self) { try ArgvSplitter.split("echo 'open") }
+    }
+
+    @Test func jobReferences() throws {
+        #expect(try JobReference(parsing: "train") == JobReference(name: "train", version: nil))
+        #expect(try JobReference(parsing: "train:latest").version == nil)
+        #expect(try JobReference(parsing: "train:v3").version == 3)
+        #expect(try JobReference(parsing: "train:3").version == 3)
+        #expect(throws: LaunchError.self) { try JobReference(parsing: "train:v0") }
+        #expect(throws: LaunchError.self) { try JobReference(parsing: "../etc:v1") }
+    }
+
+    @Test(arguments: ["gpu", "a", "team.gpu-a_1", String(repeating: "a", count: 63)])
+    func goodQueueNames(_ name: String) throws {
+        try Names.validateQueueName(name)
+    }
+
+    @Test(arguments: ["", "GPU", "-x", ".x", "a/b", "a b", "a;rm", "$(x)", "a\u{1b}[2J", String(repeating: "a", count: 64)])
+    func badQueueNames(_ name: String) {
+        #expect(throws: LaunchError.self) { try Names.validateQueueName(name) }
+    }
+
+    @Test func itemIDsSortByTimeAndAreUnique() {
+        let early = ItemID.make(at: Date(timeIntervalSince1970: 1_700_000_000))
+        let late = ItemID.make(at: Date(timeIntervalSince1970: 1_700_000_001))
+        #expect(early < late)
+        #expect(early.count == 26)
+        let many = Set((0..<10_000).map { _ in ItemID.make() })
+        #expect(many.count == 10_000)
+    }
+
+    @Test func secretsAreRedacted() {
+        let redacted = SecretRedactor.redact(["WANDB_API_KEY": "abc", "HF_TOKEN": "t", "DB_PASSWORD": "p", "PATH": "/bin"])
+        #expect(redacted == ["WANDB_API_KEY": "[redacted]", "HF_TOKEN": "[redacted]", "DB_PASSWORD": "[redacted]", "PATH": "/bin"])
+        #expect(SecretRedactor.redactAssignments(in: "run --api_key=abc MY_SECRET=x lr=0.1") == "run --api_key=[redacted] MY_SECRET=[redacted] lr=0.1")
+        #expect(AgentEnvironment(environmentVariables: ["AWS_SECRET_ACCESS_KEY": "s"]).environmentVariables["AWS_SECRET_ACCESS_KEY"] == "[redacted]")
+    }
+
+    @Test func literalsKeepTheirType() {
+        #expect(JSONValue.parseLiteral("3") == .int(3))
+        #expect(JSONValue.parseLiteral("0.5") == .double(0.5))
+        #expect(JSONValue.parseLiteral("true") == .bool(true))
+        #expect(JSONValue.parseLiteral("resnet") == .string("resnet"))
+        #expect(JSONValue.parseLiteral("[1,2]") == .array([1, 2]))
+        #expect(JSONValue.parseLiteral("nan") == .string("nan"))
+    }
+
+    @Test func equalJobContentHasEqualDigest() {
+        let a = JobSpec(source: .image(reference: "busybox:1"), entrypoint: ["true"], hyperparameters: ["a": 1, "b": 2])
+        var b = JobSpec(source: .image(reference: "busybox:1"), entrypoint: ["true"], hyperparameters: ["b": 2, "a": 1])
+        #expect(a.digest == b.digest)
+        b.datasetVersion = "mnist:v3"
+        #expect(a.digest != b.digest)
+    }
+
+    @Test func jobSpecsAreValidated() {
+        let bad = JobSpec(source: .git(url: "--upload-pack=x", commit: "zz"), entrypoint: [],
+                          dependencies: JobDependencies(baseImage: "-it"), datasetVersion: "a b")
+        #expect {
+            try bad.validate()
+        } throws: { error in
+            Set((error as? ValidationFailure)?.issues.map(\.path) ?? []) == ["entrypoint", "source.git", "source.commit", "dependencies.base_image", "dataset"]
+        }
+    }
+}

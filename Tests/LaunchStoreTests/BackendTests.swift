@@ -1,0 +1,131 @@
+import Foundation
+import LaunchModel
+import LaunchStore
+import Testing
+
+@Suite struct BackendTests {
+    @Test func equalJobContentReturnsTheLatestVersion() async throws {
+        let store = try StoreFixture()
+        let spec = JobSpec(source: .git(url: "https://example.com/r.git", commit: "0123abcd"), entrypoint: ["python", "t.py"],
+                           hyperparameters: ["lr": 0.1])
+        let first = try await store.backend.createJob(name: "t", spec: spec)
+        let same = try await store.backend.createJob(name: "t", spec: spec)
+        #expect(first.created && !same.created && same.version.version == 1)
+        var changed = spec
+        changed.hyperparameters["lr"] = 0.2
+        let second = try await store.backend.createJob(name: "t", spec: changed)
+        #expect(second.created && second.version.version == 2)
+        // Going back to v1's content makes v3: only the latest version is compared.
+        #expect(try await store.backend.createJob(name: "t", spec: spec).version.version == 3)
+        #expect(try await store.backend.resolveJob(JobReference(name: "t", version: 2)).spec == changed)
+        #expect(try await store.backend.resolveJob(JobReference(name: "t", version: nil)).version == 3)
+        await #expect(throws: LaunchError.self) { try await store.backend.resolveJob(JobReference(name: "t", version: 9)) }
+    }
+
+    @Test func changesSinceReturnsExactlyTheChangedRows() async throws {
+        let store = try StoreFixture()
+        try await store.makeJob()
+        try await store.makeQueue("big")
+        try await store.makeQueue("other")
+        let bulk = try await store.enqueue("big", count: 500)
+        let everything = try await store.backend.changes(since: 0)
+        #expect(everything.items.count == 500 && everything.queues.count == 2)
+
+        var cursor = everything.cursor
+        #expect(try await store.backend.changes(since: cursor).isEmpty)
+
+        let added = try await store.enqueue("other", count: 2)
+        _ = try await store.backend.cancel(itemID: bulk[10].id)
+        var changes = try await store.backend.changes(since: cursor)
+        #expect(Set(changes.items.map(\.id)) == Set(added.map(\.id) + [bulk[10].id]))
+        #expect(changes.queues.isEmpty && changes.agents.isEmpty)
+        cursor = changes.cursor
+
+        _ = try await store.backend.setQueuePaused(name: "other", paused: true)
+        try await store.backend.registerAgent(Agent(id: "ag1", name: "laptop", host: "h", queues: ["big"], maxJobs: 2, version: "t",
+                                                    startedAt: store.clock.now, lastHeartbeat: store.clock.now))
+        changes = try await store.backend.changes(since: cursor)
+        #expect(changes.items.isEmpty)
+        #expect(changes.queues.map(\.name) == ["other"] && changes.queues[0].paused)
+        #expect(changes.agents.map(\.id) == ["ag1"])
+    }
+
+    @Test func logsAreCappedPerItemWithACountOfDroppedLines() async throws {
+        var limits = SQLiteBackend.Limits()
+        limits.logLinesPerItem = 100
+        limits.logLineBytes = 64
+        let store = try StoreFixture(limits: limits)
+        try await store.makeJob()
+        try await store.makeQueue("q")
+        let item = try await store.enqueue("q")[0]
+        for batch in 0..<5 {
+            try await store.backend.appendLog(item: item.id, stream: .stdout, lines: (0..<30).map { "line \(batch * 30 + $0)" })
+        }
+        try await store.backend.appendLog(item: item.id, stream: .stderr, lines: [String(repeating: "é", count: 100)])
+        let logs = try await store.backend.logs(itemID: item.id, tail: nil)
+        #expect(logs.count == 100)
+        #expect(logs.first?.text == "line 51")
+        #expect(logs.last?.stream == .stderr)
+        #expect(logs.last?.text == String(repeating: "é", count: 32) + " [cut: 136 more bytes]")
+        #expect(try await store.backend.item(id: item.id).droppedLogLines == 51)
+        #expect(try await store.backend.logs(itemID: item.id, tail: 2).map(\.text) == ["line 149", logs.last!.text])
+    }
+
+    @Test func relaunchCopiesJobVersionOverridesAndPriority() async throws {
+        let store = try StoreFixture()
+        try await store.makeJob()
+        try await store.makeQueue("q", config: "variables:\n  n: {type: int, default: 1, min: 0, max: 9}\n")
+        let original = try await store.backend.enqueue(EnqueueRequest(
+            job: JobReference(name: "train", version: 1), queue: "q", priority: .high, variables: ["n": "7"], hyperparameters: ["lr": 0.5]))
+        try await store.makeJob("train") // unchanged content: still v1
+        let copy = try await store.backend.relaunch(itemID: String(original.id.prefix(20)))
+        #expect(copy.id != original.id && copy.relaunchOf == original.id)
+        #expect(copy.jobVersion == original.jobVersion && copy.priority == .high)
+        #expect(copy.overrides == ItemOverrides(hyperparameters: ["lr": 0.5], variables: ["n": 7]))
+        #expect(copy.state == .queued && copy.attempts == 0)
+    }
+
+    @Test func enqueueChecksVariablesAndIsAllOrNothing() async throws {
+        let store = try StoreFixture()
+        try await store.makeJob()
+        try await store.makeQueue("q", config: "variables:\n  n: {type: int, min: 0, max: 9}\n")
+        let good = EnqueueRequest(job: JobReference(name: "train", version: nil), queue: "q", variables: ["n": "1"])
+        let bad = EnqueueRequest(job: JobReference(name: "train", version: nil), queue: "q", variables: ["n": "10"])
+        await #expect(throws: ValidationFailure.self) { try await store.backend.enqueue(batch: [good, good, bad]) }
+        #expect(try await store.backend.items(ItemFilter()).isEmpty)
+        await #expect(throws: LaunchError.self) {
+            try await store.backend.enqueue(EnqueueRequest(job: JobReference(name: "train", version: nil), queue: "nope"))
+        }
+    }
+
+    @Test func itemsAreFoundByUniquePrefix() async throws {
+        let store = try StoreFixture()
+        try await store.makeJob()
+        try await store.makeQueue("q")
+        let items = try await store.enqueue("q", count: 2)
+        #expect(try await store.backend.item(id: items[1].id.lowercased()).id == items[1].id)
+        await #expect(throws: LaunchError.self) { try await store.backend.item(id: String(items[0].id.prefix(4))) }
+        await #expect(throws: LaunchError.self) { try await store.backend.item(id: "../../etc") }
+    }
+
+    @Test func agentsWithoutHeartbeatsAreLost() async throws {
+        let store = try StoreFixture()
+        try await store.backend.registerAgent(Agent(id: "ag", name: "n", host: "h", queues: [], maxJobs: 1, state: .busy, version: "t",
+                                                    startedAt: store.clock.now, lastHeartbeat: store.clock.now))
+        #expect(try await store.backend.agent(id: "ag").state == .busy)
+        store.clock.advance(31)
+        #expect(try await store.backend.agents().map(\.state) == [.lost])
+        _ = try await store.backend.heartbeat(agent: "ag", items: [], leaseFor: 30)
+        #expect(try await store.backend.agent(id: "n").state == .busy)
+    }
+
+    @Test func databaseIsWALAndSharedAcrossConnections() async throws {
+        let store = try StoreFixture()
+        try await store.makeJob()
+        let other = try store.reopen()
+        #expect(try await other.jobs().map(\.name) == ["train"])
+        let mode = try String(contentsOf: store.directory.appendingPathComponent("launchdeck.db"), encoding: .isoLatin1).prefix(20)
+        #expect(mode.hasPrefix("SQLite format 3"))
+        #expect(FileManager.default.fileExists(atPath: store.directory.appendingPathComponent("launchdeck.db-wal").path))
+    }
+}

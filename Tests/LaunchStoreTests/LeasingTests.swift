@@ -1,0 +1,151 @@
+import Foundation
+import LaunchModel
+import LaunchStore
+import Testing
+
+@Suite struct LeasingTests {
+    @Test func fifoWithinPriorityAndHighestPriorityFirst() async throws {
+        let store = try StoreFixture()
+        try await store.makeJob()
+        try await store.makeQueue("q")
+        var expected: [String: Int] = [:]
+        let order: [Priority] = [.low, .normal, .critical, .normal, .high, .low, .critical]
+        var ids: [String] = []
+        for priority in order {
+            ids.append(try await store.enqueue("q", priority)[0].id)
+            store.clock.advance(0.001)
+        }
+        for (index, id) in ids.enumerated() { expected[id] = index }
+        var leased: [String] = []
+        while let item = try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 60).first {
+            leased.append(item.id)
+        }
+        // critical(2), critical(6), high(4), normal(1), normal(3), low(0), low(5)
+        #expect(leased == [2, 6, 4, 1, 3, 0, 5].map { ids[$0] })
+    }
+
+    @Test func leaseSpansQueuesAndSkipsPausedOnes() async throws {
+        let store = try StoreFixture()
+        try await store.makeJob()
+        try await store.makeQueue("a")
+        try await store.makeQueue("b")
+        try await store.makeQueue("c")
+        let first = try await store.enqueue("a", .normal)[0]
+        let urgent = try await store.enqueue("b", .high)[0]
+        _ = try await store.enqueue("c", .critical)
+        _ = try await store.backend.setQueuePaused(name: "c", paused: true)
+        let leased = try await store.backend.lease(agent: "x", queues: ["a", "b", "c"], max: 5, leaseFor: 60)
+        #expect(leased.map(\.id) == [urgent.id, first.id])
+        #expect(leased.allSatisfy { $0.state == .leased && $0.agentID == "x" && $0.attempts == 1 })
+    }
+
+    @Test func concurrentLeasersInOneProcessNeverShareAnItem() async throws {
+        let store = try StoreFixture()
+        try await store.makeJob()
+        try await store.makeQueue("q")
+        _ = try await store.enqueue("q", count: 400)
+        let backends = try (0..<4).map { _ in try store.reopen() }
+        let all = try await withThrowingTaskGroup(of: [String].self) { group in
+            for (index, backend) in backends.enumerated() {
+                for lane in 0..<2 {
+                    group.addTask {
+                        var mine: [String] = []
+                        while true {
+                            let items = try await backend.lease(agent: "agent-\(index)-\(lane)", queues: ["q"], max: 3, leaseFor: 60)
+                            if items.isEmpty { return mine }
+                            mine += items.map(\.id)
+                        }
+                    }
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(all.count == 400)
+        #expect(Set(all).count == 400)
+    }
+
+    @Test func expiredLeaseReturnsItemToTheHeadOfItsQueue() async throws {
+        let store = try StoreFixture()
+        try await store.makeJob()
+        try await store.makeQueue("q")
+        let items = try await store.enqueue("q", count: 3)
+        let lost = try await store.backend.lease(agent: "dead", queues: ["q"], max: 1, leaseFor: 30)[0]
+        #expect(lost.id == items[0].id)
+        _ = try await store.backend.reportState(item: lost.id, agent: "dead", to: .running, exitCode: nil, error: nil)
+
+        store.clock.advance(29)
+        #expect(try await store.backend.reclaimExpiredLeases().isEmpty)
+        store.clock.advance(2)
+        let again = try await store.backend.lease(agent: "alive", queues: ["q"], max: 1, leaseFor: 30)[0]
+        #expect(again.id == items[0].id)
+        #expect(again.attempts == 2)
+        #expect(again.agentID == "alive")
+        // The dead agent can no longer report on it.
+        await #expect(throws: LaunchError.self) {
+            try await store.backend.reportState(item: lost.id, agent: "dead", to: .succeeded, exitCode: 0, error: nil)
+        }
+    }
+
+    @Test func leaseExpiryFailsTheItemWhenAttemptsAreUsedUp() async throws {
+        let store = try StoreFixture()
+        try await store.makeJob()
+        try await store.makeQueue("q", config: "max_attempts: 2\n")
+        let item = try await store.enqueue("q")[0]
+        for _ in 0..<2 {
+            #expect(try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 10).first?.id == item.id)
+            store.clock.advance(11)
+        }
+        let reclaimed = try await store.backend.reclaimExpiredLeases()
+        #expect(reclaimed.map(\.state) == [.failed])
+        let final = try await store.backend.item(id: item.id)
+        #expect(final.state == .failed)
+        #expect(final.error?.hasPrefix("lease expired after 2 attempts") == true)
+        #expect(try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 10).isEmpty)
+    }
+
+    @Test func heartbeatExtendsLeasesAndRevokesCancelledItems() async throws {
+        let store = try StoreFixture()
+        try await store.makeJob()
+        try await store.makeQueue("q")
+        _ = try await store.enqueue("q", count: 2)
+        let leased = try await store.backend.lease(agent: "a", queues: ["q"], max: 2, leaseFor: 10)
+        store.clock.advance(8)
+        var reply = try await store.backend.heartbeat(agent: "a", items: leased.map(\.id), leaseFor: 10)
+        #expect(reply.revoked.isEmpty)
+        store.clock.advance(8)
+        #expect(try await store.backend.reclaimExpiredLeases().isEmpty)
+        _ = try await store.backend.cancel(itemID: leased[1].id)
+        reply = try await store.backend.heartbeat(agent: "a", items: leased.map(\.id), leaseFor: 10)
+        #expect(reply.revoked == [leased[1].id])
+    }
+
+    @Test func agentsReportStatesThroughTheStateMachine() async throws {
+        let store = try StoreFixture()
+        try await store.makeJob()
+        try await store.makeQueue("q")
+        let item = try await store.enqueue("q")[0]
+        _ = try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 60)
+        try await store.backend.reportState(item: item.id, agent: "a", to: .building, exitCode: nil, error: nil)
+        try await store.backend.reportState(item: item.id, agent: "a", to: .running, exitCode: nil, error: nil)
+        await #expect(throws: LaunchError.illegalTransition(from: .running, to: .building, item: item.id)) {
+            try await store.backend.reportState(item: item.id, agent: "a", to: .building, exitCode: nil, error: nil)
+        }
+        await #expect(throws: LaunchError.self) {
+            try await store.backend.reportState(item: item.id, agent: "intruder", to: .succeeded, exitCode: 0, error: nil)
+        }
+        let done = try await store.backend.reportState(item: item.id, agent: "a", to: .failed, exitCode: 3, error: "exit status 3, TOKEN=abc")
+        #expect(done.state == .failed && done.exitCode == 3 && done.error == "exit status 3, TOKEN=[redacted]")
+        #expect(done.timestamps.building != nil && done.timestamps.running != nil && done.timestamps.finished != nil)
+        await #expect(throws: LaunchError.self) { try await store.backend.cancel(itemID: item.id) }
+    }
+
+    @Test func handingAnItemBackOnDrainDoesNotUseAnAttempt() async throws {
+        let store = try StoreFixture()
+        try await store.makeJob()
+        try await store.makeQueue("q")
+        let item = try await store.enqueue("q")[0]
+        _ = try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 60)
+        let back = try await store.backend.reportState(item: item.id, agent: "a", to: .queued, exitCode: nil, error: nil)
+        #expect(back.state == .queued && back.attempts == 0 && back.agentID == nil)
+    }
+}
