@@ -46,6 +46,6 @@ let package = Package(
         ),
         .testTarget(name: "LaunchModelTests", dependencies: ["LaunchModel"]),
         .testTarget(name: "LaunchStoreTests", dependencies: ["LaunchStore", "LaunchModel"]),
-        .testTarget(name: "LaunchCLITests", dependencies: ["launchdeck", "LaunchModel"]),
+        .testTarget(name: "LaunchCLITests", dependencies: ["launchdeck", "LaunchModel", "LaunchStore"]),
     ]
 )

@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+
+@Suite struct CommandLineTests {
+    @Test func createEnqueueListAndRelaunchThroughTheBinary() throws {
+        let cli = try LaunchdeckProcess()
+        _ = try cli.write("code/train.py", "print('hello')\n")
+        let requirements = try cli.write("requirements.txt", "numpy==2.0\n")
+        let created = try cli.run("job", "create", "mnist", "--dir", cli.home.appendingPathComponent("code").path,
+                                  "--entrypoint", "python train.py --epochs 3", "--requirements", requirements.path,
+                                  "--config", "lr=0.01", "--config", "optimizer=adam", "--dataset", "mnist:v3")
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.hasPrefix("created mnist:v1"))
+        let again = try cli.run("job", "create", "mnist", "--dir", cli.home.appendingPathComponent("code").path,
+                                "--entrypoint", "python train.py --epochs 3", "--requirements", requirements.path,
+                                "--config", "lr=0.01", "--config", "optimizer=adam", "--dataset", "mnist:v3")
+        #expect(again.stdout.hasPrefix("unchanged, latest is mnist:v1"))
+
+        let job = try #require(try cli.json("job", "describe", "mnist:v1", "-o", "json") as? [String: Any])
+        #expect(job["entrypoint"] as? [String] == ["python", "train.py", "--epochs", "3"])
+        #expect((job["hyperparameters"] as? [String: Any])?["lr"] as? Double == 0.01)
+        #expect(job["requirements"] as? String == "numpy==2.0\n")
+        #expect(job["dataset"] as? String == "mnist:v3")
+        #expect((job["source"] as? [String: Any])?["kind"] as? String == "snapshot")
+
+        let config = try cli.write("gpu.yaml", """
+            variables:
+              gpus: {type: int, default: 1, min: 0, max: 8}
+            resource:
+              runtime: podman
+              base_image: localhost/base:latest
+              gpus: "{{gpus}}"
+
+            """)
+        #expect(try cli.run("queue", "create", "gpu", "--target", "container", "--config", config.path).status == 0)
+
+        let enqueued = try cli.run("enqueue", "mnist", "--queue", "gpu", "--priority", "high", "--set", "gpus=4", "--config", "lr=0.1")
+        #expect(enqueued.status == 0, "\(enqueued.stderr)")
+        let id = enqueued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(id.count == 26)
+
+        let items = try #require(try cli.json("items", "--queue", "gpu", "--output", "json") as? [[String: Any]])
+        #expect(items.count == 1)
+        #expect(items[0]["id"] as? String == id)
+        #expect(items[0]["state"] as? String == "queued")
+        #expect(items[0]["priority"] as? String == "high")
+        #expect(items[0]["job"] as? String == "mnist:v1")
+        #expect((items[0]["variables"] as? [String: Any])?["gpus"] as? Int == 4)
+        #expect((items[0]["hyperparameters"] as? [String: Any])?["lr"] as? Double == 0.1)
+        #expect(items[0].keys.contains("agent") && items[0]["agent"] is NSNull)
+
+        let relaunched = try cli.run("relaunch", String(id.prefix(12)))
+        #expect(relaunched.status == 0, "\(relaunched.stderr)")
+        let copyID = relaunched.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let copy = try #require(try cli.json("item", "describe", copyID, "-o", "json") as? [String: Any])
+        #expect(copy["relaunch_of"] as? String == id)
+        #expect(copy["job"] as? String == "mnist:v1")
+        #expect(copy["priority"] as? String == "high")
+
+        let cancelled = try cli.run("cancel", copyID)
+        #expect(cancelled.status == 0 && cancelled.stdout.contains("cancelled"))
+        let states = try #require(try cli.json("items", "--state", "cancelled", "-o", "json") as? [[String: Any]])
+        #expect(states.map { $0["id"] as? String } == [copyID])
+
+        let queues = try #require(try cli.json("queue", "list", "-o", "json") as? [[String: Any]])
+        #expect((queues.first?["depth"] as? [String: Int]) == ["queued": 1, "cancelled": 1, "leased": 0, "building": 0, "running": 0, "succeeded": 0, "failed": 0])
+
+        let table = try cli.run("items")
+        #expect(table.stdout.hasPrefix("ID "))
+        #expect(table.stdout.contains(id))
+    }
+
+    @Test func badInputExitsTwoWithOneLineSayingWhatAndWhere() throws {
+        let cli = try LaunchdeckProcess()
+        #expect(try cli.run("job", "create", "t", "--image", "localhost/base:1", "--entrypoint", "true").status == 0)
+        #expect(try cli.run("queue", "create", "q", "--target", "slurm").status == 0)
+
+        let badFile = try cli.write("queue.yaml", """
+            # line 1
+            variables:
+              gpus: {type: int, default: 1, min: 0, max: 8}
+            resource:
+              partition: gpu
+              cpus_per_task: 4
+              gpus: two
+
+            """)
+        let setConfig = try cli.run("queue", "set-config", "q", badFile.path)
+        #expect(setConfig.status == 2)
+        #expect(setConfig.stderr == "\(badFile.path):7: resource.gpus: expected int, got \"two\"\n")
+
+        let outOfBounds = try cli.run("enqueue", "t", "--queue", "q", "--set", "gpus=9")
+        #expect(outOfBounds.status == 2)
+        #expect(outOfBounds.stderr == "--set gpus: 9 is above max 8\n")
+
+        let cases: [([String], String)] = [
+            (["queue", "create", "Bad/Name", "--target", "slurm"], "invalid queue name"),
+            (["queue", "create", "x", "--target", "mainframe"], "unknown target \"mainframe\""),
+            (["enqueue", "t", "--queue", "q", "--priority", "urgent"], "unknown priority \"urgent\""),
+            (["enqueue", "nope", "--queue", "q"], "job \"nope\" not found"),
+            (["enqueue", "t:v7", "--queue", "q"], "job t:v7 not found"),
+            (["enqueue", "t", "--queue", "missing"], "queue \"missing\" not found"),
+            (["item", "describe", "ZZZZZZZZ"], "item ZZZZZZZZ not found"),
+            (["items", "--state", "running,lost"], "--state: unknown state \"lost\""),
+            (["job", "create", "t", "--entrypoint", "true"], "give exactly one source"),
+            (["job", "create", "t", "--image=-it", "--entrypoint", "true"], "source.image"),
+            (["job", "create", "t", "--image", "x", "--entrypoint", "echo 'open"], "unterminated ' quote"),
+            (["queue", "set-config", "q", "/nonexistent.yaml"], "/nonexistent.yaml: cannot read file"),
+            (["frobnicate"], "launchdeck:"),
+            (["enqueue", "t"], "--queue"),
+        ]
+        for (arguments, fragment) in cases {
+            let result = try cli.run(arguments)
+            #expect(result.status == 2, "\(arguments): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains(fragment), "\(arguments): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack dump"))
+        }
+    }
+
+    @Test func queueEditReopensInvalidTextUntilItIsFixed() throws {
+        let cli = try LaunchdeckProcess()
+        #expect(try cli.run("queue", "create", "q", "--target", "local-process").status == 0)
+        // The "editor" writes invalid YAML the first time, then fixes the text it is given back.
+        let log = cli.home.appendingPathComponent("editor.log")
+        let editor = try cli.write("editor.sh", """
+            #!/bin/sh
+            echo "opened" >> "\(log.path)"
+            if [ ! -f "\(cli.home.path)/editor.once" ]; then
+              touch "\(cli.home.path)/editor.once"
+              printf 'resource:\\n  timeout: [30m\\n' > "$1"
+            else
+              grep -q '^# launchdeck: ' "$1" && echo "saw errors" >> "\(log.path)"
+              printf 'resource:\\n  timeout: 30m\\n' > "$1"
+            fi
+            """, executable: true)
+        let edited = try cli.run(["queue", "edit", "q"], environment: ["EDITOR": editor.path, "VISUAL": ""])
+        #expect(edited.status == 0, "\(edited.stderr)")
+        #expect(edited.stderr.contains("YAML syntax error"))
+        #expect(edited.stdout.contains("configuration updated"))
+        #expect(try String(contentsOf: log, encoding: .utf8) == "opened\nopened\nsaw errors\n")
+        let queue = try #require(try cli.json("queue", "describe", "q", "-o", "json") as? [String: Any])
+        #expect(queue["config_text"] as? String == "resource:\n  timeout: 30m\n")
+
+        let unchanged = try cli.run(["queue", "edit", "q"], environment: ["EDITOR": "true"])
+        #expect(unchanged.status == 0 && unchanged.stdout.contains("no changes"))
+
+        // Saving the same invalid text twice gives up, keeps the user's text, and changes nothing.
+        let stubborn = try cli.write("stubborn.sh", """
+            #!/bin/sh
+            grep -q '^# launchdeck: ' "$1" || printf 'resource:\\n  gpus: 1\\n' > "$1"
+            """, executable: true)
+        let abandoned = try cli.run(["queue", "edit", "q"], environment: ["EDITOR": stubborn.path])
+        #expect(abandoned.status == 1)
+        let keptPath = try #require(abandoned.stderr.split(separator: " ").last.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) })
+        #expect(try String(contentsOfFile: keptPath, encoding: .utf8) == "resource:\n  gpus: 1\n")
+        let after = try #require(try cli.json("queue", "describe", "q", "-o", "json") as? [String: Any])
+        #expect(after["config_text"] as? String == "resource:\n  timeout: 30m\n")
+    }
+
+    @Test func schemaIsPrintedForEveryTarget() throws {
+        let cli = try LaunchdeckProcess()
+        for target in ["local-process", "container", "slurm", "kubernetes"] {
+            let schema = try #require(try cli.json("queue", "schema", "--target", target) as? [String: Any])
+            #expect(schema["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema")
+            let properties = try #require(schema["properties"] as? [String: Any])
+            #expect(Set(properties.keys) == ["description", "max_attempts", "variables", "resource"])
+        }
+    }
+
+    @Test func demoCreatesSomethingToLookAt() throws {
+        let cli = try LaunchdeckProcess()
+        let first = try cli.run("demo")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("local-process"))
+        #expect(try cli.run("demo").status == 0)
+        let jobs = try #require(try cli.json("job", "list", "-o", "json") as? [[String: Any]])
+        #expect(jobs.map { $0["reference"] as? String } == ["demo-train:v1"])
+        let items = try #require(try cli.json("items", "-o", "json") as? [[String: Any]])
+        #expect(items.count == 2)
+    }
+
+    @Test func logsNeverReachTheTerminalRaw() throws {
+        // Untrusted text in a job's entrypoint, shown by describe, comes out inert.
+        let cli = try LaunchdeckProcess()
+        #expect(try cli.run("job", "create", "t", "--image", "x", "--entrypoint", "echo \u{1b}]52;c;aGk=\u{07} \u{1b}[2J").status == 0)
+        let shown = try cli.run("job", "describe", "t")
+        #expect(!shown.stdout.contains("\u{1b}") && !shown.stdout.contains("\u{07}"))
+        #expect(shown.stdout.contains("^[]52;c;aGk="))
+    }
+}
