@@ -3,6 +3,9 @@ public enum QueueConfigJSONSchema {
     /// A string that is exactly one `{{variable}}`: accepted wherever a typed value is.
     static let soleReference: JSONValue = ["type": "string", "pattern": "^\\{\\{\\s*[A-Za-z_][A-Za-z0-9_]*\\s*\\}\\}$"]
 
+    /// A string holding at least one `{{variable}}` somewhere.
+    static let containsReference: JSONValue = ["type": "string", "pattern": "\\{\\{\\s*[A-Za-z_][A-Za-z0-9_]*\\s*\\}\\}"]
+
     public static func document(for target: TargetKind) -> JSONValue {
         guard case .object(var root) = schema(QueueConfigSchema.root(for: target)) else { return .null }
         root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -16,9 +19,10 @@ public enum QueueConfigJSONSchema {
         case .any:
             return [:]
         case .string(let format):
-            var object: [String: JSONValue] = ["type": "string"]
-            if let format { object["pattern"] = .string(format.pattern); object["examples"] = [.string(format.example)] }
-            return .object(object)
+            guard let format else { return ["type": "string"] }
+            // A formatted string may hold references; the filled-in text is checked at enqueue time.
+            return ["anyOf": [["type": "string", "pattern": .string(format.pattern)], containsReference],
+                    "examples": [.string(format.example)]]
         case .integer(let min, let max):
             var object: [String: JSONValue] = ["type": "integer"]
             if let min { object["minimum"] = .int(min) }
