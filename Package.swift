@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "launchdeck", targets: ["launchdeck"]),
         .library(name: "LaunchModel", targets: ["LaunchModel"]),
         .library(name: "LaunchStore", targets: ["LaunchStore"]),
+        .library(name: "LaunchAgent", targets: ["LaunchAgent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -17,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .target(
@@ -35,17 +38,32 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "LaunchAgent",
+            dependencies: [
+                "LaunchModel",
+                "LaunchStore",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A tiny C program each job runs under, so a job dies with its agent (see its header comment).
+        .executableTarget(name: "launchdeck-guard"),
         .executableTarget(
             name: "launchdeck",
             dependencies: [
                 "LaunchModel",
                 "LaunchStore",
+                "LaunchAgent",
+                "launchdeck-guard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "LaunchModelTests", dependencies: ["LaunchModel"]),
         .testTarget(name: "LaunchStoreTests", dependencies: ["LaunchStore", "LaunchModel"]),
+        .testTarget(name: "LaunchAgentTests", dependencies: ["LaunchAgent", "LaunchStore", "LaunchModel"]),
         .testTarget(name: "LaunchCLITests", dependencies: ["launchdeck", "LaunchModel", "LaunchStore"]),
     ]
 )

@@ -9,6 +9,7 @@ extension SQLiteBackend {
 
     public func enqueue(batch requests: [EnqueueRequest]) async throws -> [LaunchItem] {
         let now = self.now
+        defer { doorbell?.ring() }
         return try await write { db, seq in
             try requests.map { request in
                 let queue = try Self.queue(named: request.queue, db)
@@ -99,6 +100,7 @@ extension SQLiteBackend {
     public func relaunch(itemID: String) async throws -> LaunchItem {
         let prefix = try ItemID.validatePrefix(itemID)
         let now = self.now
+        defer { doorbell?.ring() }
         return try await write { db, seq in
             let original = try Self.item(prefix: prefix, db)
             let queue = try Self.queue(named: original.queue, db)

@@ -20,15 +20,20 @@ public final class SQLiteBackend: LaunchBackend {
     let limits: Limits
     let clock: @Sendable () -> Date
     public let path: String
+    /// Rung after each enqueue so idle local agents start at once instead of at their next poll.
+    let doorbell: AgentDoorbell?
 
     /// Opens (creating on first use) the database in a data directory.
     public convenience init(directory: DataDirectory, limits: Limits = Limits()) throws {
         try directory.create()
-        try self.init(path: directory.databaseURL.path, limits: limits)
+        try self.init(path: directory.databaseURL.path, limits: limits,
+                      doorbell: AgentDoorbell(runtime: RuntimeDirectory.resolve(for: directory)))
     }
 
-    public init(path: String, limits: Limits = Limits(), clock: @escaping @Sendable () -> Date = { Date() }) throws {
+    public init(path: String, limits: Limits = Limits(), clock: @escaping @Sendable () -> Date = { Date() },
+                doorbell: AgentDoorbell? = nil) throws {
         self.path = path
+        self.doorbell = doorbell
         self.limits = limits
         self.clock = clock
         var configuration = Configuration()
@@ -40,7 +45,7 @@ public final class SQLiteBackend: LaunchBackend {
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
-            try MigrationLock.withLock(near: path) {
+            try FileLock.withLock(at: path + ".migrate.lock") {
                 try SQLiteSchema.migrator.migrate(pool)
             }
         } catch let error as DatabaseError {

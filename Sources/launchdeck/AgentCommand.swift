@@ -5,8 +5,10 @@ import LaunchStore
 
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "agent", abstract: "Inspect agents and where they run.",
-        subcommands: [AgentList.self, AgentDescribe.self])
+        commandName: "agent", abstract: "Run an agent, or inspect agents and where they run.",
+        discussion: "`launchdeck agent --queue NAME` runs an agent in the foreground (the `run` subcommand).",
+        subcommands: [AgentRun.self, AgentList.self, AgentDescribe.self, AgentStatusCommand.self],
+        defaultSubcommand: AgentRun.self)
 }
 
 struct AgentList: AsyncParsableCommand {

@@ -14,4 +14,9 @@ enum Durations {
         guard let date else { return "-" }
         return short(now.timeIntervalSince(date))
     }
+
+    /// `3` rather than `3.0` for whole numbers (progress counters), decimals otherwise.
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
 }

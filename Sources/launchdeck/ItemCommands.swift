@@ -96,8 +96,8 @@ struct ItemDescribe: AsyncParsableCommand {
         if let relaunchOf = item.relaunchOf { lines.append("Relaunch of:   \(relaunchOf)") }
         if let error = item.error { lines.append("Error:         \(error)") }
         if let progress = item.progress {
-            let total = progress.total.map { "/\(JSONValue.double($0).displayText)" } ?? ""
-            lines.append("Progress:      \(progress.phase) \(JSONValue.double(progress.current).displayText)\(total) \(progress.message)")
+            let total = progress.total.map { "/\(Durations.number($0))" } ?? ""
+            lines.append("Progress:      \(progress.phase) \(Durations.number(progress.current))\(total) \(progress.message)")
         }
         if !item.overrides.variables.isEmpty {
             lines.append("Variables:     " + item.overrides.variables.keys.sorted().map { "\($0)=\(item.overrides.variables[$0]!.displayText)" }.joined(separator: " "))

@@ -3,11 +3,10 @@ import Foundation
 import Glibc
 #endif
 
-/// An exclusive file lock beside the database, so two processes opening a new file at once
-/// do not both try to create its schema.
-enum MigrationLock {
-    static func withLock<T>(near databasePath: String, _ body: () throws -> T) throws -> T {
-        let lockPath = databasePath + ".migrate.lock"
+/// An exclusive lock on a file, held across processes: two processes opening a new database do not both
+/// create its schema, and two agents do not both build the same virtualenv.
+public enum FileLock {
+    public static func withLock<T>(at lockPath: String, _ body: () throws -> T) throws -> T {
         let descriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw StoreError.storage("cannot open \(lockPath): \(String(cString: strerror(errno)))")

@@ -1,0 +1,52 @@
+import Foundation
+import LaunchModel
+import LaunchStore
+
+/// How one agent runs: what it polls, how many items at once, and its timings.
+public struct AgentConfiguration: Sendable {
+    public var id: String
+    public var name: String
+    public var queues: [String]
+    public var maxJobs: Int
+    /// Wait between polls while the queues are empty (enqueues on this machine wake the agent sooner).
+    public var pollInterval: Duration = .seconds(1)
+    public var heartbeatInterval: Duration = .seconds(2)
+    /// How long a lease lasts without a heartbeat; after that another agent may take the item.
+    public var leaseSeconds: Double = 30
+    /// On SIGTERM: how long running items may go on before they are stopped and returned to their queues.
+    public var drainGrace: Duration = .seconds(30)
+    /// Between SIGTERM and SIGKILL when a run is cancelled or times out.
+    public var stopGraceSeconds: Double = 5
+    public var probeInterval: Duration = .seconds(300)
+    public var data: DataDirectory
+    public var runtime: RuntimeDirectory
+    /// The `launchdeck-guard` program each job runs under.
+    public var guardPath: String
+    public var version: String
+
+    public init(id: String = ItemID.make(), name: String, queues: [String], maxJobs: Int, data: DataDirectory,
+                runtime: RuntimeDirectory, guardPath: String, version: String) {
+        self.id = id
+        self.name = name
+        self.queues = queues
+        self.maxJobs = maxJobs
+        self.data = data
+        self.runtime = runtime
+        self.guardPath = guardPath
+        self.version = version
+    }
+
+    public func validate() throws {
+        var issues: [ValidationIssue] = []
+        if queues.isEmpty { issues.append(ValidationIssue(path: "--queue", message: "give at least one queue to poll")) }
+        for queue in queues {
+            do { try Names.validateQueueName(queue) } catch { issues.append(ValidationIssue(path: "--queue", message: "\(error)")) }
+        }
+        if maxJobs < 1 || maxJobs > 1024 { issues.append(ValidationIssue(path: "--max-jobs", message: "\(maxJobs) is outside 1..1024")) }
+        if leaseSeconds < 2 { issues.append(ValidationIssue(path: "--lease-seconds", message: "\(leaseSeconds) is below min 2")) }
+        if !issues.isEmpty { throw ValidationFailure(issues) }
+    }
+
+    var workRoot: URL { data.url.appendingPathComponent("work", isDirectory: true) }
+    var venvRoot: URL { data.url.appendingPathComponent("venvs", isDirectory: true) }
+}

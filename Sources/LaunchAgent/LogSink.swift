@@ -1,0 +1,89 @@
+import Foundation
+import LaunchModel
+import LaunchStore
+
+/// Collects one item's log lines and progress and writes them to the backend in batches
+/// (every 200 ms or 500 lines), so a chatty job costs a few writes a second, not one per line.
+/// Secrets are redacted before anything is stored.
+actor LogSink {
+    private let backend: any LaunchBackend
+    private let item: String
+    private let redactor: SecretValueRedactor
+    private var pending: [LogStream: [String]] = [:]
+    private var pendingCount = 0
+    private var progress: (phase: String, current: Double, total: Double?, message: String)?
+    private var flushTask: Task<Void, Never>?
+    private(set) var lastProgress: ItemProgress?
+    private(set) var recentLines: [String] = []
+
+    init(backend: any LaunchBackend, item: String, redactor: SecretValueRedactor) {
+        self.backend = backend
+        self.item = item
+        self.redactor = redactor
+    }
+
+    func append(_ stream: LogStream, _ line: String) {
+        let clean = redactor.redact(line)
+        pending[stream, default: []].append(clean)
+        pendingCount += 1
+        recentLines.append(clean)
+        if recentLines.count > 20 { recentLines.removeFirst(recentLines.count - 20) }
+        if pendingCount >= 500 {
+            Task { await self.flush() }
+        } else {
+            scheduleFlush()
+        }
+    }
+
+    func report(phase: String, current: Double, total: Double?, message: String) {
+        let clean = redactor.redact(message)
+        progress = (phase, current, total, clean)
+        lastProgress = ItemProgress(phase: phase, current: current, total: total, message: clean)
+        scheduleFlush()
+    }
+
+    private func scheduleFlush() {
+        guard flushTask == nil else { return }
+        flushTask = Task {
+            try? await Task.sleep(for: .milliseconds(200))
+            await self.flush()
+        }
+    }
+
+    /// Writes whatever is pending. Failures are dropped: logs must never stop a run.
+    func flush() async {
+        flushTask = nil
+        let batches = pending
+        pending = [:]
+        pendingCount = 0
+        let update = progress
+        progress = nil
+        for stream in LogStream.allCases {
+            guard let lines = batches[stream], !lines.isEmpty else { continue }
+            try? await backend.appendLog(item: item, stream: stream, lines: lines)
+        }
+        if let update {
+            try? await backend.reportProgress(item: item, phase: update.phase, current: update.current, total: update.total, message: update.message)
+        }
+    }
+}
+
+/// Hides the values of a job's secret environment variables wherever they appear in its output,
+/// besides `NAME=value` pairs whose names look secret.
+struct SecretValueRedactor: Sendable {
+    let secrets: [String]
+
+    init(environment: [String: String]) {
+        // Short values would redact ordinary words; secrets worth hiding are longer.
+        secrets = environment.filter { SecretRedactor.isSecret(name: $0.key) && $0.value.count >= 6 }.map(\.value)
+            .sorted { $0.count > $1.count }
+    }
+
+    func redact(_ line: String) -> String {
+        var result = SecretRedactor.redactAssignments(in: line)
+        for secret in secrets where result.contains(secret) {
+            result = result.replacingOccurrences(of: secret, with: SecretRedactor.marker)
+        }
+        return result
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wakes the idle agents of this machine when work arrives: one datagram to each agent's wake socket.
+/// A lost datagram costs nothing but latency, since agents also poll.
+public struct AgentDoorbell: Sendable {
+    public let runtime: RuntimeDirectory
+
+    public init(runtime: RuntimeDirectory) {
+        self.runtime = runtime
+    }
+
+    public func ring() {
+        let sockets = runtime.sockets(suffix: ".wake")
+        guard !sockets.isEmpty else { return }
+        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        _ = fcntl(descriptor, F_SETFL, O_NONBLOCK)
+        for path in sockets {
+            guard var address = UnixSocketAddress.make(path.path) else { continue }
+            let byte: UInt8 = 1
+            _ = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                    withUnsafePointer(to: byte) { sendto(descriptor, $0, 1, 0, raw, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                }
+            }
+        }
+    }
+}
+
+/// `sockaddr_un` from a path, or nil when the path is too long for one.
+public enum UnixSocketAddress {
+    public static func make(_ path: String) -> sockaddr_un? {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard bytes.count < capacity else { return nil }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            buffer.copyBytes(from: bytes)
+            buffer[bytes.count] = 0
+        }
+        return address
+    }
+}

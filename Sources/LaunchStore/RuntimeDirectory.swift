@@ -1,0 +1,40 @@
+import Crypto
+import Foundation
+
+/// Where the processes of one data directory meet on this machine: agents' status sockets and wake sockets.
+/// `$XDG_RUNTIME_DIR/launchdeck/<hash of the data dir>`, else `/tmp/launchdeck-<uid>/<hash>`, mode 0700.
+/// The hash keeps the path short (Unix socket paths are limited to 107 bytes) and data dirs apart.
+public struct RuntimeDirectory: Sendable {
+    public var url: URL
+
+    public init(url: URL) {
+        self.url = url
+    }
+
+    public static func resolve(for data: DataDirectory, environment: [String: String] = ProcessInfo.processInfo.environment) -> RuntimeDirectory {
+        let base: URL
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty, FileManager.default.isWritableFile(atPath: runtime) {
+            base = URL(fileURLWithPath: runtime, isDirectory: true).appendingPathComponent("launchdeck", isDirectory: true)
+        } else {
+            base = URL(fileURLWithPath: "/tmp/launchdeck-\(getuid())", isDirectory: true)
+        }
+        let key = SHA256.hash(data: Data(data.url.standardizedFileURL.path.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+        return RuntimeDirectory(url: base.appendingPathComponent(key, isDirectory: true))
+    }
+
+    public func create() throws {
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StoreError.storage("cannot create runtime directory \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    public func statusSocket(agent: String) -> URL { url.appendingPathComponent("\(agent).status") }
+    public func wakeSocket(agent: String) -> URL { url.appendingPathComponent("\(agent).wake") }
+
+    public func sockets(suffix: String) -> [URL] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        return names.filter { $0.hasSuffix(suffix) }.sorted().map { url.appendingPathComponent($0) }
+    }
+}

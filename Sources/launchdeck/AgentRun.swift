@@ -1,0 +1,113 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import LaunchAgent
+import LaunchModel
+import LaunchStore
+import Logging
+
+struct AgentRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run an agent that polls queues and runs their items.",
+        discussion: "SIGTERM or Ctrl-C drains: no new items, running ones finish within --drain-seconds, the rest go back to their queues.")
+
+    @Option(help: "Queue to poll (repeatable).") var queue: [String] = []
+    @Option(help: "Items run at once.") var maxJobs: Int = 1
+    @Option(help: "Agent name shown in listings (default: host name).") var name: String?
+    @Option(help: "Seconds between polls while queues are empty.") var pollInterval: Double = 1
+    @Option(help: "Seconds a lease lasts without a heartbeat.") var leaseSeconds: Double = 30
+    @Option(help: "Seconds between heartbeats.") var heartbeatSeconds: Double = 2
+    @Option(help: "Seconds running items get to finish on drain.") var drainSeconds: Double = 30
+    @Flag(help: "Start in the background and return; output goes to the agent's log file.") var detach = false
+
+    func run() async throws {
+        let data = DataDirectory.resolve()
+        let backend = try SQLiteBackend(directory: data)
+        var configuration = AgentConfiguration(
+            name: name ?? ProcessInfo.processInfo.hostName, queues: queue, maxJobs: maxJobs, data: data,
+            runtime: RuntimeDirectory.resolve(for: data), guardPath: Self.guardPath(), version: Launchdeck.version)
+        configuration.pollInterval = .milliseconds(Int(pollInterval * 1000))
+        configuration.leaseSeconds = leaseSeconds
+        configuration.heartbeatInterval = .milliseconds(Int(heartbeatSeconds * 1000))
+        configuration.drainGrace = .milliseconds(Int(drainSeconds * 1000))
+        try configuration.validate()
+        if heartbeatSeconds <= 0 || heartbeatSeconds * 2 >= leaseSeconds {
+            throw ValidationFailure([ValidationIssue(path: "--heartbeat-seconds", message: "must be above 0 and under half of --lease-seconds")])
+        }
+        for name in queue { _ = try await backend.queue(named: name) }
+        guard FileManager.default.isExecutableFile(atPath: configuration.guardPath) else {
+            throw CommandExit(code: 1, message: "launchdeck-guard not found at \(configuration.guardPath); build it with `swift build`")
+        }
+        if detach { return try detachSelf(data: data, id: configuration.id) }
+
+        var logger = Logger(label: "launchdeck.agent")
+        logger.logLevel = .info
+        let runner = AgentRunner(backend: backend, configuration: configuration, logger: logger)
+        print("agent \(configuration.id) (\(configuration.name)) polling \(queue.joined(separator: ", "))")
+        let signals = [SIGTERM, SIGINT].map { signalNumber -> DispatchSourceSignal in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber)
+            source.setEventHandler { Task { await runner.drain() } }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        try await runner.run()
+    }
+
+    /// Runs this same command again without --detach, in a new session, with output to a log file.
+    private func detachSelf(data: DataDirectory, id: String) throws {
+        let logs = data.url.appendingPathComponent("logs", isDirectory: true)
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        let logFile = logs.appendingPathComponent("agent-\(name ?? ProcessInfo.processInfo.hostName)-\(id.suffix(6).lowercased()).log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let process = Process()
+        // setsid: the agent must not die with this terminal's session.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        process.arguments = [URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path, "agent", "run"]
+            + CommandLine.arguments.dropFirst().drop { $0 == "agent" || $0 == "run" }.filter { $0 != "--detach" }
+        let handle = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        print("agent started in the background (pid \(process.processIdentifier)); log: \(logFile.path)")
+    }
+
+    /// `launchdeck-guard` is built beside this executable; `LAUNCHDECK_GUARD` overrides it.
+    static func guardPath() -> String {
+        if let path = ProcessInfo.processInfo.environment["LAUNCHDECK_GUARD"] { return path }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return executable.deletingLastPathComponent().appendingPathComponent("launchdeck-guard").path
+    }
+}
+
+struct AgentStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Live status of the agents running on this machine.")
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let runtime = RuntimeDirectory.resolve(for: DataDirectory.resolve())
+        var statuses: [AgentStatus] = []
+        for socket in runtime.sockets(suffix: ".status") {
+            if let status = try? StatusClient.read(socket.path) { statuses.append(status) }
+        }
+        try output.emit(json: statuses) {
+            if statuses.isEmpty { return "no agent is running on this machine for this data directory\n" }
+            var text = ""
+            for status in statuses {
+                text += "Agent \(status.name) (\(status.id)): \(status.state), \(status.inFlight.count)/\(status.maxJobs) in flight, queues \(status.queues.joined(separator: ", "))\n"
+                for item in status.inFlight {
+                    let progress = item.progress.map { p in
+                        " \(p.phase) \(Durations.number(p.current))\(p.total.map { "/" + Durations.number($0) } ?? "") \(p.message)"
+                    } ?? ""
+                    text += "  \(item.id)  \(item.job)  \(item.state) for \(Durations.age(item.since))\(progress)\n"
+                }
+                for event in status.events.suffix(5) {
+                    text += "  \(event.at.formatted(.iso8601))  \(event.message)\n"
+                }
+            }
+            return text.split(separator: "\n").map { TerminalText.inert(String($0)) }.joined(separator: "\n") + "\n"
+        }
+    }
+}

@@ -1,0 +1,37 @@
+@testable import LaunchAgent
+import LaunchModel
+import Testing
+
+@Suite struct ProgressLineTests {
+    @Test func jobProgressLines() throws {
+        let full = try #require(ProgressLine.job("launchdeck:progress 45/100 epoch 3"))
+        #expect(full.current == 45 && full.total == 100 && full.message == "epoch 3")
+        let bare = try #require(ProgressLine.job("launchdeck:progress 7"))
+        #expect(bare.current == 7 && bare.total == nil && bare.message == "")
+        #expect(ProgressLine.job("launchdeck:progress x/y") == nil)
+        #expect(ProgressLine.job("launchdeck:progress 1/0") == nil)
+        #expect(ProgressLine.job("progress 1/2") == nil)
+    }
+
+    @Test func buildSteps() throws {
+        let podman = try #require(ProgressLine.buildStep("STEP 3/7: RUN pip install -r requirements.txt"))
+        #expect(podman.current == 3 && podman.total == 7 && podman.message == "RUN pip install -r requirements.txt")
+        let docker = try #require(ProgressLine.buildStep("Step 2/4 : COPY . /workspace"))
+        #expect(docker.current == 2 && docker.total == 4 && docker.message == "COPY . /workspace")
+        #expect(ProgressLine.buildStep("--> 23093bb80cd") == nil)
+    }
+
+    @Test func secretValuesAreRedactedFromOutput() {
+        let redactor = SecretValueRedactor(environment: ["WANDB_API_KEY": "s3cr3t-value", "SHORT_TOKEN": "abc", "HOME": "/root"])
+        #expect(redactor.redact("key is s3cr3t-value, home /root") == "key is [redacted], home /root")
+        #expect(redactor.redact("HF_TOKEN=xyz abc") == "HF_TOKEN=[redacted] abc")
+    }
+
+    @Test func doorbellKeepsARingThatCameEarly() async {
+        let doorbell = Doorbell()
+        await doorbell.ring()
+        let clock = ContinuousClock()
+        let elapsed = await clock.measure { await doorbell.wait(upTo: .seconds(30)) }
+        #expect(elapsed < .seconds(5))
+    }
+}
