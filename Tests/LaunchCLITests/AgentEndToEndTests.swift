@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+
+/// The agent through the real binary: jobs from a directory, run on a local-process queue.
+@Suite(.serialized) struct AgentEndToEndTests {
+    static let script = """
+        #!/bin/sh
+        code=0
+        while [ $# -gt 0 ]; do
+          case "$1" in
+            --code) code="$2"; shift 2 ;;
+            *) shift ;;
+          esac
+        done
+        echo "hello from $LAUNCHDECK_ITEM_ID attempt $LAUNCHDECK_ATTEMPT"
+        echo "config env: $LAUNCHDECK_CONFIG"
+        echo "config file: $(cat launchdeck-config.json)"
+        echo "queue env: $QUEUE_SETTING"
+        echo "launchdeck:progress 1/2 half way"
+        echo "warning on stderr" >&2
+        echo "launchdeck:progress 2/2 all done"
+        exit "$code"
+        """
+
+    @Test func itemsRunToSucceededOrFailedWithLogsAndProgress() throws {
+        let cli = try LaunchdeckProcess()
+        _ = try cli.write("job/run.sh", Self.script)
+        #expect(try cli.run("job", "create", "probe", "--dir", cli.home.appendingPathComponent("job").path,
+                            "--entrypoint", "sh run.sh", "--config", "code=0").status == 0)
+        let config = try cli.write("q.yaml", "resource:\n  timeout: 5m\n  env:\n    QUEUE_SETTING: from-queue\n")
+        #expect(try cli.run("queue", "create", "local", "--target", "local-process", "--config", config.path).status == 0)
+        let good = try cli.enqueueID("probe", "--queue", "local")
+        let bad = try cli.enqueueID("probe", "--queue", "local", "--config", "code=5")
+
+        let agent = try cli.startAgent(queues: ["local"])
+        defer { agent.terminate(); agent.waitUntilExit() }
+        #expect(try eventually { try cli.state(good) == "succeeded" && cli.state(bad) == "failed" })
+
+        let done = try #require(try cli.json("item", "describe", good, "-o", "json") as? [String: Any])
+        #expect(done["exit_code"] as? Int == 0)
+        let logs = (done["logs"] as? [[String: Any]] ?? []).map { "\($0["stream"]!): \($0["text"]!)" }
+        #expect(logs.contains("stdout: hello from \(good) attempt 1"))
+        #expect(logs.contains("stdout: config env: {\"code\":0}"))
+        #expect(logs.contains("stdout: config file: {\"code\":0}"))
+        #expect(logs.contains("stdout: queue env: from-queue"))
+        #expect(logs.contains("stderr: warning on stderr"))
+        #expect(!logs.contains { $0.contains("launchdeck:progress") }, "progress lines are progress, not logs")
+        let progress = try #require(done["progress"] as? [String: Any])
+        #expect(progress["current"] as? Double == 2 && progress["total"] as? Double == 2 && progress["message"] as? String == "all done")
+        #expect(done["running_at"] is String && done["finished_at"] is String)
+
+        let failed = try #require(try cli.json("item", "describe", bad, "-o", "json") as? [String: Any])
+        #expect(failed["exit_code"] as? Int == 5)
+        #expect(failed["error"] as? String == "exit status 5")
+
+        let agents = try #require(try cli.json("agent", "list", "-o", "json") as? [[String: Any]])
+        #expect(agents.count == 1)
+        let environment = try #require(agents.first?["environment"] as? [String: Any])
+        #expect((environment["cpuCount"] as? Int ?? 0) >= 1)
+        #expect(environment["hostname"] is String && environment["kernel"] is String)
+        let status = try cli.run("agent", "status")
+        #expect(status.stdout.contains("test-agent") && status.stdout.contains("finished \(good): succeeded"), "\(status.stdout)")
+    }
+
+    @Test func cancelStopsTheWholeProcessTree() throws {
+        let cli = try LaunchdeckProcess()
+        let pids = cli.home.appendingPathComponent("pids")
+        _ = try cli.write("job/run.sh", """
+            #!/bin/sh
+            sleep 300 &
+            echo $! >> "\(pids.path)"
+            sh -c 'echo $$ >> "\(pids.path)"; exec sleep 301' &
+            echo $$ >> "\(pids.path)"
+            wait
+            """)
+        #expect(try cli.run("job", "create", "sleeper", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
+        #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
+        let id = try cli.enqueueID("sleeper", "--queue", "local")
+        let agent = try cli.startAgent(queues: ["local"])
+        defer { agent.terminate(); agent.waitUntilExit() }
+        #expect(try eventually {
+            try cli.state(id) == "running" && ((try? String(contentsOf: pids, encoding: .utf8))?.split(separator: "\n").count ?? 0) == 3
+        })
+        let processes = try String(contentsOf: pids, encoding: .utf8).split(separator: "\n").compactMap { Int32($0) }
+        #expect(processes.allSatisfy(processAlive))
+        #expect(try cli.run("cancel", id).status == 0)
+        #expect(eventually(timeout: 10) { processes.allSatisfy { !processAlive($0) } }, "still alive: \(processes.filter(processAlive))")
+        #expect(try cli.state(id) == "cancelled")
+        #expect(processAlive(agent.processIdentifier), "the agent keeps running after a cancel")
+    }
+
+    @Test func killedAgentLosesNothingAndNoItemRunsTwiceAtOnce() throws {
+        let cli = try LaunchdeckProcess()
+        let record = cli.home.appendingPathComponent("record")
+        // Each run checks that no earlier attempt of its item is still alive, then works for a while.
+        _ = try cli.write("job/run.sh", """
+            #!/bin/sh
+            for pid in $(grep "^start $LAUNCHDECK_ITEM_ID " "\(record.path)" 2>/dev/null | cut -d' ' -f4); do
+              if kill -0 "$pid" 2>/dev/null; then echo "overlap $LAUNCHDECK_ITEM_ID $pid" >> "\(record.path)"; fi
+            done
+            echo "start $LAUNCHDECK_ITEM_ID $LAUNCHDECK_ATTEMPT $$" >> "\(record.path)"
+            sleep 1
+            echo "end $LAUNCHDECK_ITEM_ID $$" >> "\(record.path)"
+            """)
+        #expect(try cli.run("job", "create", "work", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
+        #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
+        let ids = try (0..<8).map { _ in try cli.enqueueID("work", "--queue", "local") }
+
+        let first = try cli.startAgent(queues: ["local"], maxJobs: 3, leaseSeconds: 3, name: "doomed")
+        #expect(try eventually { try cli.items().values.filter { $0["state"] as? String == "running" }.count >= 2 })
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+
+        let second = try cli.startAgent(queues: ["local"], maxJobs: 3, leaseSeconds: 3, name: "rescuer")
+        defer { second.terminate(); second.waitUntilExit() }
+        #expect(try eventually(timeout: 60) { try cli.items().values.allSatisfy { $0["state"] as? String == "succeeded" } })
+
+        let lines = try String(contentsOf: record, encoding: .utf8).split(separator: "\n")
+        #expect(!lines.contains { $0.hasPrefix("overlap") }, "\(lines.filter { $0.hasPrefix("overlap") })")
+        for id in ids {
+            #expect(lines.filter { $0.hasPrefix("end \(id) ") }.count == 1, "item \(id) finished \(lines.filter { $0.hasPrefix("end \(id) ") }.count) times")
+        }
+        let items = try cli.items()
+        #expect(items.values.contains { ($0["attempts"] as? Int ?? 0) == 2 }, "some item was taken over")
+    }
+
+    @Test func sigtermDrainsAndHandsUnfinishedItemsBack() throws {
+        let cli = try LaunchdeckProcess()
+        _ = try cli.write("job/run.sh", "#!/bin/sh\nsleep 60\n")
+        #expect(try cli.run("job", "create", "long", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
+        #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
+        let id = try cli.enqueueID("long", "--queue", "local")
+        let agent = try cli.startAgent(queues: ["local"], extra: ["--drain-seconds", "1"])
+        #expect(try eventually { try cli.state(id) == "running" })
+        agent.terminate()
+        agent.waitUntilExit()
+        let item = try #require(try cli.items()[id])
+        #expect(item["state"] as? String == "queued")
+        #expect(item["attempts"] as? Int == 0)
+        #expect(item["agent"] is NSNull)
+    }
+}
