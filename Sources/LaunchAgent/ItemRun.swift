@@ -20,6 +20,8 @@ final class ItemRun: Sendable {
     let logger: Logger
     let handle = ProcessGroupHandle()
     private let stopReason = Mutex<StopReason?>(nil)
+    /// Set once the run's context is known, so a stop can also reach the target (a container is stopped by name).
+    private let cancellation = Mutex<(target: any LaunchTarget, context: RunContext)?>(nil)
     private let phase = Mutex<(state: ItemState, since: Date)>((.leased, Date()))
     let sink: LogSink
 
@@ -36,8 +38,15 @@ final class ItemRun: Sendable {
     var state: (state: ItemState, since: Date) { phase.withLock { $0 } }
 
     func stop(_ reason: StopReason) {
-        stopReason.withLock { if $0 == nil { $0 = reason } }
+        let first = stopReason.withLock { current -> Bool in
+            guard current == nil else { return false }
+            current = reason
+            return true
+        }
         handle.stop()
+        if first, let (target, context) = cancellation.withLock({ $0 }) {
+            Task { await target.cancel(context) }
+        }
     }
 
     private var stoppedFor: StopReason? { stopReason.withLock { $0 } }
@@ -55,6 +64,7 @@ final class ItemRun: Sendable {
             await finish(.failed, exitCode: nil, error: "this agent cannot run \(context.queue.target) queues yet")
             return
         }
+        cancellation.withLock { $0 = (target, context) }
         let runner = GuardedProcess(guardPath: configuration.guardPath, stopGraceSeconds: configuration.stopGraceSeconds)
         let reporter = Reporter(run: self)
         do {
@@ -132,7 +142,6 @@ final class ItemRun: Sendable {
     }
 
     private func finishStopped(context: RunContext, target: any LaunchTarget) async {
-        await target.cancel(context)
         await sink.flush()
         switch stoppedFor {
         case .draining?:
