@@ -136,3 +136,25 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 }
+
+extension JSONEncoder.DateEncodingStrategy {
+    /// ISO 8601 in UTC with milliseconds (`2026-11-25T06:50:22.123Z`): seconds alone hide dispatch latency.
+    public static var iso8601Milliseconds: JSONEncoder.DateEncodingStrategy {
+        .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
+    }
+}
+
+extension JSONDecoder.DateDecodingStrategy {
+    /// Reads what `iso8601Milliseconds` writes, and plain ISO 8601 too.
+    public static var iso8601Milliseconds: JSONDecoder.DateDecodingStrategy {
+        .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+            if let date = try? Date(text, strategy: .iso8601) { return date }
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 date: \(text)"))
+        }
+    }
+}
