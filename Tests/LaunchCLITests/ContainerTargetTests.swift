@@ -9,9 +9,12 @@ import Testing
                                     probe: ["podman", "image", "exists", "localhost/base:latest"])
     }
 
+    /// A job name of its own per test run, so an image left by an earlier run is never reused by mistake.
+    let job = "boxed-\(UUID().uuidString.prefix(8).lowercased())"
+
     func setUp(_ cli: LaunchdeckProcess, script: String) throws {
         _ = try cli.write("job/run.sh", script)
-        #expect(try cli.run("job", "create", "boxed", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
+        #expect(try cli.run("job", "create", job, "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
         let config = try cli.write("c.yaml", """
             variables:
               greeting: {type: string, default: hello}
@@ -39,9 +42,13 @@ import Testing
             echo "launchdeck:progress 3/3 finished"
             echo "to stderr" >&2
             """)
-        let first = try cli.enqueueID("boxed", "--queue", "boxes", "--set", "greeting=bonjour")
+        let first = try cli.enqueueID(job, "--queue", "boxes", "--set", "greeting=bonjour")
         let agent = try cli.startAgent(queues: ["boxes"])
-        defer { agent.terminate(); agent.waitUntilExit() }
+        defer {
+            agent.terminate()
+            agent.waitUntilExit()
+            removeImages()
+        }
         let finished = try eventually(timeout: 120) { try cli.state(first) == "succeeded" }
         #expect(finished, "\((try? cli.items()[first]) ?? [:])")
 
@@ -55,7 +62,7 @@ import Testing
         #expect((item["progress"] as? [String: Any])?["message"] as? String == "finished")
 
         // Same job version, same queue settings: the image is reused, not built again.
-        let second = try cli.enqueueID("boxed", "--queue", "boxes")
+        let second = try cli.enqueueID(job, "--queue", "boxes")
         #expect(try eventually(timeout: 60) { try cli.state(second) == "succeeded" })
         let again = try #require(try cli.json("item", "describe", second, "-o", "json") as? [String: Any])
         let againLogs = (again["logs"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
@@ -68,9 +75,13 @@ import Testing
         guard Self.podmanReady else { return }
         let cli = try LaunchdeckProcess()
         try setUp(cli, script: "#!/bin/sh\necho started\nsleep 300\n")
-        let id = try cli.enqueueID("boxed", "--queue", "boxes")
+        let id = try cli.enqueueID(job, "--queue", "boxes")
         let agent = try cli.startAgent(queues: ["boxes"])
-        defer { agent.terminate(); agent.waitUntilExit() }
+        defer {
+            agent.terminate()
+            agent.waitUntilExit()
+            removeImages()
+        }
         let name = "launchdeck-\(id.lowercased())"
         func containerRunning() -> Bool {
             let process = Process()
@@ -87,5 +98,25 @@ import Testing
         #expect(try cli.run("cancel", id).status == 0)
         #expect(eventually(timeout: 20) { !containerRunning() }, "container \(name) still running")
         #expect(try cli.state(id) == "cancelled")
+    }
+
+    /// Images this test built; the machine keeps only the shared base image.
+    func removeImages() {
+        let list = Process()
+        list.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        list.arguments = ["podman", "images", "--quiet", "--filter", "reference=localhost/launchdeck/\(job)"]
+        let pipe = Pipe()
+        list.standardOutput = pipe
+        try? list.run()
+        let ids = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").map(String.init)
+        list.waitUntilExit()
+        guard !ids.isEmpty else { return }
+        let remove = Process()
+        remove.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        remove.arguments = ["podman", "rmi", "--force"] + Set(ids)
+        remove.standardOutput = FileHandle.nullDevice
+        remove.standardError = FileHandle.nullDevice
+        try? remove.run()
+        remove.waitUntilExit()
     }
 }
