@@ -71,8 +71,8 @@ final class ItemRun: Sendable {
             if item.attempts > 1 { await target.cleanUpEarlierAttempt(context) }
             let spec = try await target.prepare(context, reporter: reporter, runner: runner)
             if stoppedFor != nil { return await finishStopped(context: context, target: target) }
+            // The build's last progress stays until the job reports its own.
             try await reporter.enter(.running)
-            await sink.report(phase: "run", current: 0, total: nil, message: "started")
             let status = try await runWithTimeout(spec, context: context, runner: runner)
             await sink.flush()
             if stoppedFor != nil { return await finishStopped(context: context, target: target) }

@@ -95,6 +95,9 @@ import Testing
             return !output.isEmpty
         }
         #expect(try eventually(timeout: 120) { try cli.state(id) == "running" && containerRunning() })
+        // The build's progress reached the item, and stays while the job reports none of its own.
+        let building = try #require(try cli.items()[id]?["progress"] as? [String: Any])
+        #expect(building["phase"] as? String == "build" && building["current"] as? Double == 4 && building["total"] as? Double == 4)
         #expect(try cli.run("cancel", id).status == 0)
         #expect(eventually(timeout: 20) { !containerRunning() }, "container \(name) still running")
         #expect(try cli.state(id) == "cancelled")

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+/// The local-process target's ways of getting code and dependencies, and its timeout.
+@Suite(.serialized) struct LocalProcessTargetTests {
+    func git(_ arguments: [String], in directory: URL) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-C", directory.path, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func gitJobsRunTheCommittedCode() throws {
+        guard RequiredComponent.available("git", probe: ["git", "--version"]) else { return }
+        let cli = try LaunchdeckProcess()
+        let repository = cli.home.appendingPathComponent("repo")
+        _ = try cli.write("repo/train.sh", "echo from commit one\n")
+        _ = try git(["init", "--quiet"], in: repository)
+        _ = try git(["add", "."], in: repository)
+        _ = try git(["commit", "--quiet", "-m", "one"], in: repository)
+        let commit = try git(["rev-parse", "HEAD"], in: repository)
+        _ = try cli.write("repo/train.sh", "echo from commit two\n")
+        _ = try git(["commit", "--quiet", "-am", "two"], in: repository)
+
+        #expect(try cli.run("job", "create", "g", "--git", "file://\(repository.path)", "--commit", commit, "--entrypoint", "sh train.sh").status == 0)
+        #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
+        let id = try cli.enqueueID("g", "--queue", "local")
+        let agent = try cli.startAgent(queues: ["local"])
+        defer { agent.terminate(); agent.waitUntilExit() }
+        #expect(try eventually { try cli.state(id) == "succeeded" }, "\((try? cli.run("item", "describe", id).stdout) ?? "")")
+        let logs = try cli.run("item", "describe", id).stdout
+        #expect(logs.contains("stdout from commit one"))
+        #expect(!logs.contains("commit two"))
+    }
+
+    @Test func requirementsGoToAVirtualenvBuiltOnceAndReused() throws {
+        guard RequiredComponent.available("python3 with venv", probe: ["python3", "-c", "import venv, ensurepip"]) else { return }
+        let cli = try LaunchdeckProcess()
+        _ = try cli.write("job/run.sh", "echo \"venv=$VIRTUAL_ENV\"\necho \"python=$(command -v python3)\"\n")
+        // Comments only: pip has nothing to fetch, so the test needs no network, yet the virtualenv is real.
+        let requirements = try cli.write("requirements.txt", "# this job needs nothing beyond the standard library\n")
+        #expect(try cli.run("job", "create", "py", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh",
+                            "--requirements", requirements.path).status == 0)
+        #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
+        let agent = try cli.startAgent(queues: ["local"])
+        defer { agent.terminate(); agent.waitUntilExit() }
+
+        let first = try cli.enqueueID("py", "--queue", "local")
+        #expect(try eventually(timeout: 120) { try cli.state(first) == "succeeded" }, "\((try? cli.run("item", "describe", first).stdout) ?? "")")
+        let second = try cli.enqueueID("py", "--queue", "local")
+        #expect(try eventually(timeout: 60) { try cli.state(second) == "succeeded" })
+
+        let one = try #require(try cli.json("item", "describe", first, "-o", "json") as? [String: Any])
+        let two = try #require(try cli.json("item", "describe", second, "-o", "json") as? [String: Any])
+        let venvLine = { (item: [String: Any]) in
+            (item["logs"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }.first { $0.hasPrefix("venv=") }
+        }
+        let venv = try #require(venvLine(one))
+        #expect(venv.contains("/venvs/py-v1-"))
+        #expect(venvLine(two) == venv, "the second run reuses the first run's virtualenv")
+        #expect(one["building_at"] is String, "the first run built it")
+        #expect(two["building_at"] is NSNull, "the second run had nothing to build")
+        let python = (one["logs"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }.first { $0.hasPrefix("python=") }
+        #expect(python == "python=\(venv.dropFirst("venv=".count))/bin/python3")
+    }
+
+    @Test func theQueueTimeoutStopsALongRun() throws {
+        let cli = try LaunchdeckProcess()
+        _ = try cli.write("job/run.sh", "echo begin\nsleep 60\n")
+        #expect(try cli.run("job", "create", "slow", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
+        let config = try cli.write("q.yaml", "resource:\n  timeout: 1s\n")
+        #expect(try cli.run("queue", "create", "local", "--target", "local-process", "--config", config.path).status == 0)
+        let id = try cli.enqueueID("slow", "--queue", "local")
+        let agent = try cli.startAgent(queues: ["local"])
+        defer { agent.terminate(); agent.waitUntilExit() }
+        #expect(try eventually(timeout: 20) { try cli.state(id) == "failed" })
+        let item = try #require(try cli.items()[id])
+        #expect(item["error"] as? String == "timed out after 1s (resource.timeout)")
+    }
+}
