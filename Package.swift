@@ -48,6 +48,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // ncursesw from libncurses-dev; only DeckTerminal imports it.
+        .systemLibrary(name: "CNCursesW", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
+        // The dashboard: state store, snapshots, views, themes, actions. No ncurses here.
+        .target(name: "DeckUI", dependencies: ["LaunchModel", "LaunchStore", "LaunchAgent"]),
+        // The one thin module that touches ncurses.
+        .target(name: "DeckTerminal", dependencies: ["DeckUI", "CNCursesW"]),
         // A tiny C program each job runs under, so a job dies with its agent (see its header comment).
         .executableTarget(name: "launchdeck-guard"),
         .executableTarget(
@@ -56,6 +62,8 @@ let package = Package(
                 "LaunchModel",
                 "LaunchStore",
                 "LaunchAgent",
+                "DeckUI",
+                "DeckTerminal",
                 "launchdeck-guard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -64,6 +72,7 @@ let package = Package(
         .testTarget(name: "LaunchModelTests", dependencies: ["LaunchModel"]),
         .testTarget(name: "LaunchStoreTests", dependencies: ["LaunchStore", "LaunchModel"]),
         .testTarget(name: "LaunchAgentTests", dependencies: ["LaunchAgent", "LaunchStore", "LaunchModel"]),
+        .testTarget(name: "DeckUITests", dependencies: ["DeckUI", "LaunchModel", "LaunchStore", "LaunchAgent"]),
         .testTarget(name: "LaunchCLITests", dependencies: ["launchdeck", "LaunchModel", "LaunchStore"]),
     ]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeckUI
 import Foundation
 import LaunchModel
 import LaunchStore
@@ -58,7 +59,7 @@ struct AgentDescribe: AsyncParsableCommand {
             for key in env.environmentVariables.keys.sorted() {
                 lines.append("  \(key)=\(SecretRedactor.isSecret(name: key) ? SecretRedactor.marker : env.environmentVariables[key]!)")
             }
-            return lines.map(TerminalText.inert).joined(separator: "\n") + "\n"
+            return lines.map(TerminalTextSafety.inert).joined(separator: "\n") + "\n"
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import DeckUI
 import Foundation
 import LaunchAgent
 import LaunchModel
@@ -107,7 +108,7 @@ struct AgentStatusCommand: AsyncParsableCommand {
                     text += "  \(event.at.formatted(.iso8601))  \(event.message)\n"
                 }
             }
-            return text.split(separator: "\n").map { TerminalText.inert(String($0)) }.joined(separator: "\n") + "\n"
+            return text.split(separator: "\n").map { TerminalTextSafety.inert(String($0)) }.joined(separator: "\n") + "\n"
         }
     }
 }

@@ -8,6 +8,22 @@ import LaunchStore
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "demo", abstract: "Create a demo job and queue, enqueue a run, and list them.")
 
+    func run() async throws {
+        let context = try CommandContext.open()
+        let (job, item) = try await DemoSetup.create(context)
+        print("Demo ready in \(context.directory.url.path): job \(job.reference), queue \(DemoSetup.queueName), item \(item.id).\n")
+        print("Queues:")
+        try await QueueList.parse(["--output", "table"]).run()
+        print("\nItems:")
+        try await ItemsCommand.parse(["--queue", DemoSetup.queueName, "--limit", "10"]).run()
+        print("\nNext: launchdeck agent --queue local   |   launchdeck   (the dashboard)   |   launchdeck --help")
+    }
+}
+
+/// The demo job and queue, shared by `launchdeck demo` and the dashboard's first start.
+enum DemoSetup {
+    static let queueName = "local"
+
     static let script = """
         #!/bin/sh
         # LaunchDeck demo job: pretends to train for a few epochs and reports its progress.
@@ -42,28 +58,20 @@ struct DemoCommand: AsyncParsableCommand {
 
         """
 
-    func run() async throws {
-        let context = try CommandContext.open()
+    /// Creates (or reuses) the demo job and queue and enqueues one run.
+    static func create(_ context: CommandContext) async throws -> (JobVersion, LaunchItem) {
         let directory = context.directory.url.appendingPathComponent("demo", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let scriptURL = directory.appendingPathComponent("train.sh")
-        try Data(Self.script.utf8).write(to: scriptURL)
+        try Data(script.utf8).write(to: directory.appendingPathComponent("train.sh"))
         let snapshot = try context.artifacts.snapshot(directory: directory)
         let spec = JobSpec(source: .snapshot(digest: snapshot.digest), entrypoint: ["sh", "train.sh"],
                            hyperparameters: ["epochs": 3], datasetVersion: "demo-data:v1")
         let (job, _) = try await context.backend.createJob(name: "demo-train", spec: spec)
-        let queueName = "local"
         if (try? await context.backend.queue(named: queueName)) == nil {
-            let config = try QueueConfig.parse(Self.queueConfig, target: .localProcess)
-            _ = try await context.backend.createQueue(name: queueName, target: .localProcess, config: config)
+            _ = try await context.backend.createQueue(name: queueName, target: .localProcess,
+                                                      config: try QueueConfig.parse(queueConfig, target: .localProcess))
         }
-        let item = try await context.backend.enqueue(EnqueueRequest(job: JobReference(name: job.name, version: job.version), queue: queueName,
-                                                                    variables: ["timeout_minutes": "5"]))
-        print("Demo ready in \(context.directory.url.path): job \(job.reference), queue \(queueName), item \(item.id).\n")
-        print("Queues:")
-        try await QueueList.parse(["--output", "table"]).run()
-        print("\nItems:")
-        try await ItemsCommand.parse(["--queue", queueName, "--limit", "10"]).run()
-        print("\nNext: launchdeck item describe \(item.id)   |   launchdeck --help")
+        let item = try await context.backend.enqueue(EnqueueRequest(job: JobReference(name: job.name, version: job.version), queue: queueName))
+        return (job, item)
     }
 }

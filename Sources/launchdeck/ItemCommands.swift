@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeckUI
 import Foundation
 import LaunchModel
 import LaunchStore
@@ -105,11 +106,11 @@ struct ItemDescribe: AsyncParsableCommand {
         if !item.overrides.hyperparameters.isEmpty {
             lines.append("Overrides:     " + item.overrides.hyperparameters.keys.sorted().map { "\($0)=\(item.overrides.hyperparameters[$0]!.displayText)" }.joined(separator: " "))
         }
-        lines = lines.map(TerminalText.inert)
+        lines = lines.map(TerminalTextSafety.inert)
         lines.append("Logs:" + (item.droppedLogLines > 0 ? " (\(item.droppedLogLines) older lines dropped)" : ""))
         if logs.isEmpty { lines.append("  (none)") }
         for line in logs {
-            lines.append("  \(line.stream.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(TerminalText.inert(line.text))")
+            lines.append("  \(line.stream.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(TerminalTextSafety.inert(line.text))")
         }
         return lines.joined(separator: "\n") + "\n"
     }

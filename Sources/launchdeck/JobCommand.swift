@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeckUI
 import Foundation
 import LaunchModel
 import LaunchStore
@@ -103,7 +104,7 @@ struct JobDescribe: AsyncParsableCommand {
             }
             lines.append("Requirements:")
             lines.append(contentsOf: (job.spec.dependencies.requirements ?? "(none)").split(separator: "\n").map { "  \($0)" })
-            return lines.map(TerminalText.inert).joined(separator: "\n") + "\n"
+            return lines.map(TerminalTextSafety.inert).joined(separator: "\n") + "\n"
         }
     }
 

@@ -10,8 +10,9 @@ struct Launchdeck: AsyncParsableCommand {
         discussion: "State lives in $LAUNCHDECK_HOME (default $XDG_DATA_HOME/launchdeck or ~/.local/share/launchdeck).",
         version: version,
         subcommands: [
-            JobCommand.self, QueueCommand.self, EnqueueCommand.self, ItemsCommand.self, ItemCommand.self,
+            DashboardCommand.self, JobCommand.self, QueueCommand.self, EnqueueCommand.self, ItemsCommand.self, ItemCommand.self,
             CancelCommand.self, RelaunchCommand.self, AgentCommand.self, DemoCommand.self, DebugCommand.self,
-        ]
+        ],
+        defaultSubcommand: DashboardCommand.self
     )
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeckUI
 import Foundation
 import LaunchModel
 import LaunchStore
@@ -78,7 +79,7 @@ struct QueueDescribe: AsyncParsableCommand {
             }
             lines.append("Configuration:")
             lines.append(contentsOf: queue.config.text.split(separator: "\n", omittingEmptySubsequences: false).map { "  \($0)" })
-            return lines.map(TerminalText.inert).joined(separator: "\n") + "\n"
+            return lines.map(TerminalTextSafety.inert).joined(separator: "\n") + "\n"
         }
     }
 }

@@ -1,3 +1,4 @@
+import DeckUI
 import Foundation
 
 /// Aligned columns for terminal listings; cells are made safe to print (no control characters).
@@ -10,7 +11,7 @@ struct TextTable {
     }
 
     mutating func add(_ cells: String...) {
-        rows.append(cells.map(TerminalText.inert))
+        rows.append(cells.map(TerminalTextSafety.inert))
     }
 
     func render() -> String {

@@ -1,0 +1,251 @@
+import Foundation
+import LaunchModel
+import LaunchStore
+import Synchronization
+
+/// Connects the dashboard to the world: runs effects against the backend, polls through the state store,
+/// and hands results to the UI thread through an inbox plus a wake-up call (the driver's wake pipe).
+public final class DeckSession {
+    public enum TerminalRequest: Sendable {
+        /// Suspend the screen, run `editConfig(queue:)`, resume.
+        case edit(queue: String)
+        case quit
+    }
+
+    enum Event: Sendable {
+        case snapshot(DeckSnapshot)
+        case flash(Flash.Level, String)
+        case select(item: String)
+        case editFailed(queue: String, issues: [String])
+    }
+
+    public let app: DeckApp
+    let store: StateStore
+    let backend: any LaunchBackend
+    let refresh: Duration
+    /// The only state background tasks touch: they post here and wake the UI thread.
+    private let mailbox: Mailbox
+    private var edits: [String: ConfigEditSession] = [:]
+    private var watched: String?
+    private var poller: Task<Void, Never>?
+    /// Called on the UI thread when `:theme` picks a theme.
+    public var onTheme: ((String) -> String?)?
+
+    public init(app: DeckApp, store: StateStore, backend: any LaunchBackend, refresh: Duration, wake: @escaping @Sendable () -> Void) {
+        self.app = app
+        self.store = store
+        self.backend = backend
+        self.refresh = refresh
+        mailbox = Mailbox(wake: wake)
+    }
+
+    final class Mailbox: Sendable {
+        let events = Mutex<[Event]>([])
+        /// A log or agent view is open: poll faster.
+        let watching = Mutex<Bool>(false)
+        let wake: @Sendable () -> Void
+
+        init(wake: @escaping @Sendable () -> Void) {
+            self.wake = wake
+        }
+
+        func post(_ event: Event) {
+            events.withLock { $0.append(event) }
+            wake()
+        }
+    }
+
+    deinit { poller?.cancel() }
+
+    /// Polls every `refresh` (every 500 ms while a log or agent view is open); overlapping polls are dropped by the store.
+    public func start() {
+        let store = self.store
+        let refresh = self.refresh
+        let mailbox = self.mailbox
+        poller = Task {
+            while !Task.isCancelled {
+                if let snapshot = await store.poll() { mailbox.post(.snapshot(snapshot)) }
+                let interval: Duration = mailbox.watching.withLock { $0 } ? .milliseconds(500) : refresh
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    public func stop() { poller?.cancel() }
+
+
+    /// Applies what arrived since the last call; on the UI thread.
+    public func drain() {
+        let events = mailbox.events.withLock { events -> [Event] in
+            defer { events.removeAll() }
+            return events
+        }
+        for event in events {
+            switch event {
+            case .snapshot(let snapshot): app.receive(snapshot)
+            case .flash(let level, let text): app.flash(level, text)
+            case .select(let item): app.state.pendingSelection = item
+            case .editFailed(let queue, let issues): app.state.overlay = .editFailed(queue: queue, issues: issues)
+            }
+        }
+        syncWatch()
+    }
+
+    /// Handles a key on the UI thread; returns what only the terminal driver can do.
+    public func key(_ key: Key) -> TerminalRequest? {
+        let effects = app.handle(key)
+        var request: TerminalRequest?
+        for effect in effects {
+            switch effect {
+            case .quit: request = .quit
+            case .editConfig(let queue): request = .edit(queue: queue)
+            default: perform(effect)
+            }
+        }
+        syncWatch()
+        return request
+    }
+
+    public func frame(width: Int, height: Int) -> ScreenBuffer {
+        app.render(width: width, height: height)
+    }
+
+    /// Tells the store which log to read, and whether agents' live status is wanted.
+    private func syncWatch() {
+        var item: String?
+        var agentView = false
+        switch app.state.screen {
+        case .log(let id): item = id
+        case .detail(.agent): agentView = true
+        default: break
+        }
+        let live = item != nil || agentView
+        guard item != watched || mailbox.watching.withLock({ $0 }) != live else { return }
+        watched = item
+        mailbox.watching.withLock { $0 = live }
+        let store = self.store
+        let mailbox = self.mailbox
+        Task {
+            await store.watch(item: item)
+            await store.watchAgentStatus(live)
+            if let snapshot = await store.poll(force: true) { mailbox.post(.snapshot(snapshot)) }
+        }
+    }
+
+    private func perform(_ effect: Effect) {
+        let backend = self.backend
+        let store = self.store
+        switch effect {
+        case .enqueue(let request):
+            run("enqueue") {
+                let item = try await backend.enqueue(request)
+                return [.select(item: item.id), .flash(.info, "enqueued \(item.id) (\(item.jobReference)) on \(item.queue)")]
+            }
+        case .relaunch(let id):
+            run("relaunch") {
+                let item = try await backend.relaunch(itemID: id)
+                return [.select(item: item.id), .flash(.info, "relaunched \(id) as \(item.id)")]
+            }
+        case .cancel(let id):
+            run("cancel") {
+                _ = try await backend.cancel(itemID: id)
+                return [.flash(.info, "cancelled \(id)")]
+            }
+        case .setPaused(let queue, let paused):
+            run(paused ? "pause" : "resume") {
+                _ = try await backend.setQueuePaused(name: queue, paused: paused)
+                return [.flash(.info, "queue \(queue) \(paused ? "paused" : "resumed")")]
+            }
+        case .discardEdit(let queue):
+            edits[queue] = nil
+        case .setTheme(let name):
+            if let problem = onTheme?(name) { app.flash(.error, problem) } else { app.flash(.info, "theme \(name)") }
+        case .refresh:
+            let mailbox = self.mailbox
+            Task { if let snapshot = await store.poll(force: true) { mailbox.post(.snapshot(snapshot)) } }
+        case .quit, .editConfig:
+            break
+        }
+    }
+
+    /// Runs a backend call off the UI thread, then refreshes at once so the user sees the result.
+    private func run(_ what: String, _ body: @escaping @Sendable () async throws -> [Event]) {
+        let store = self.store
+        let mailbox = self.mailbox
+        Task {
+            do {
+                for event in try await body() { mailbox.post(event) }
+            } catch {
+                mailbox.post(.flash(.error, "\(what) failed: \(error)"))
+            }
+            if let snapshot = await store.poll(force: true) { mailbox.post(.snapshot(snapshot)) }
+        }
+    }
+
+    /// Edits a queue's configuration in `$VISUAL`/`$EDITOR` while the driver has the screen suspended.
+    /// Invalid text is kept: the dashboard shows the errors in a dialog and Enter reopens the editor on the user's text.
+    public func editConfig(queue name: String, editor: (URL) throws -> Void) {
+        let backend = self.backend
+        guard let queue = blocking({ try await backend.queue(named: name) }) else {
+            app.flash(.error, "queue \(name) not found")
+            return
+        }
+        var session = edits[name] ?? ConfigEditSession(target: queue.target, original: queue.config.text)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-\(name)-\(getpid()).yaml")
+        do {
+            try Data(session.fileContents.utf8).write(to: file)
+            try editor(file)
+            let text = String(decoding: try Data(contentsOf: file), as: UTF8.self)
+            switch session.submit(text, source: file.path) {
+            case .unchanged:
+                edits[name] = nil
+                app.flash(.info, "queue \(name): no changes")
+            case .saved(let config):
+                if let failure = blockingError({ _ = try await backend.updateQueueConfig(name: name, config: config) }) {
+                    edits[name] = session
+                    app.state.overlay = .editFailed(queue: name, issues: ["\(failure)"])
+                } else {
+                    edits[name] = nil
+                    try? FileManager.default.removeItem(at: file)
+                    app.flash(.info, "queue \(name): configuration updated")
+                    perform(.refresh)
+                }
+            case .invalid(let failure):
+                edits[name] = session
+                let offset = session.headerLineCount
+                app.state.overlay = .editFailed(queue: name, issues: failure.issues.map { issue in
+                    (issue.line.map { "line \($0 + offset): " } ?? "") + issue.description
+                })
+            case .abandoned:
+                edits[name] = nil
+                app.flash(.warning, "queue \(name): edit abandoned, configuration unchanged (your text: \(file.path))")
+            }
+        } catch {
+            edits[name] = session
+            app.flash(.error, "editor: \(error)")
+        }
+    }
+
+    private func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) -> T? {
+        let result = Mutex<T?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let value = try? await body()
+            result.withLock { $0 = value }
+            done.signal()
+        }
+        done.wait()
+        return result.withLock { $0 }
+    }
+
+    private func blockingError(_ body: @escaping @Sendable () async throws -> Void) -> String? {
+        blocking {
+            do {
+                try await body()
+                return String?.none
+            } catch {
+                return "\(error)"
+            }
+        } ?? nil
+    }
+}

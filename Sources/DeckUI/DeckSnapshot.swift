@@ -1,0 +1,62 @@
+import Foundation
+import LaunchAgent
+import LaunchModel
+
+/// One queue as the dashboard shows it.
+public struct QueueRow: Sendable, Hashable {
+    public var queue: Queue
+    public var depth: QueueDepth
+    /// Items finished per minute over the last `Sparkline.minutes` minutes, oldest first.
+    public var throughput: [Int]
+    /// Failed items finished in the last hour.
+    public var recentFailures: Int
+}
+
+/// An immutable picture of everything the dashboard shows; views render it and nothing else.
+public struct DeckSnapshot: Sendable {
+    public var queues: [QueueRow] = []
+    /// Items per queue, in enqueue order.
+    public var items: [String: [LaunchItem]] = [:]
+    public var agents: [Agent] = []
+    public var jobs: [JobSummary] = []
+    /// Live status from agents' status sockets on this machine, by agent id.
+    public var agentStatuses: [String: AgentStatus] = [:]
+    /// Items in flight per agent id.
+    public var inFlightByAgent: [String: Int] = [:]
+    /// Logs of the item whose log view is open.
+    public var logs: [String: [LogLine]] = [:]
+    /// Rows that changed in the last refresh (they flash once).
+    public var changed: Set<String> = []
+    public var updatedAt: Date?
+    public var now: Date = Date()
+    /// Set while the backend cannot be read; the last good data stays on screen.
+    public var error: String?
+    /// Increases with every new snapshot, so views can cache work per snapshot.
+    public var version: Int = 0
+
+    public init() {}
+
+    public func item(_ id: String) -> LaunchItem? {
+        for list in items.values {
+            if let found = list.last(where: { $0.id == id }) { return found }
+        }
+        return nil
+    }
+
+    public func queue(_ name: String) -> QueueRow? {
+        queues.first { $0.queue.name == name }
+    }
+
+    /// `updated 4s ago` / `backend unreachable: ...`: how fresh this picture is.
+    public var staleness: (text: String, stale: Bool) {
+        if let error { return ("backend unreachable: \(error)", true) }
+        guard let updatedAt else { return ("loading…", true) }
+        let age = max(0, Int(now.timeIntervalSince(updatedAt)))
+        return ("updated \(age)s ago", age > 10)
+    }
+
+    /// `--once` exits 3 when something needs a human: an agent is lost or a queue failed items in the last hour.
+    public var needsAttention: Bool {
+        agents.contains { $0.state == .lost } || queues.contains { $0.recentFailures > 0 }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import LaunchModel
+import LaunchStore
+
+/// The three panes of the main screen.
+public enum Pane: Int, Sendable, CaseIterable, Hashable {
+    case queues, items, agents
+
+    public var title: String {
+        switch self {
+        case .queues: "Queues"
+        case .items: "Items"
+        case .agents: "Agents"
+        }
+    }
+}
+
+/// Full-screen views; Esc goes back to the previous one.
+public enum Screen: Sendable, Hashable {
+    case main
+    case jobs
+    case jobVersion(name: String, version: Int)
+    case log(item: String)
+    case detail(DetailSubject)
+    case config(queue: String)
+}
+
+public enum DetailSubject: Sendable, Hashable {
+    case queue(String), item(String), agent(String)
+}
+
+/// What floats above the screen and takes the keys first.
+public enum Overlay: Sendable {
+    case help
+    case confirm(ConfirmDialog)
+    case message(title: String, lines: [String], role: Role)
+    case editFailed(queue: String, issues: [String])
+    case form(EnqueueForm)
+    case command(text: String)
+    case filter(pane: FilterTarget, text: String)
+}
+
+/// Where a `/` filter applies: a pane of the main screen, or the log view's search.
+public enum FilterTarget: Sendable, Hashable {
+    case pane(Pane), jobs, log
+}
+
+/// A yes/no question; the default answer is No, so Enter alone never does damage.
+public struct ConfirmDialog: Sendable {
+    public var title: String
+    public var message: String
+    public var yes: Bool = false
+    public var effect: Effect
+}
+
+/// Info, warning or error, shown on the flash line until the next one or for a few seconds.
+public struct Flash: Sendable {
+    public enum Level: Sendable { case info, warning, error }
+    public var level: Level
+    public var text: String
+    public var at: Date
+}
+
+/// A pane's sort: which column and which way.
+public struct SortOrder: Sendable, Hashable {
+    public var column: Int
+    public var reversed: Bool
+}
+
+/// Log view state: follow the end, or stay where the user scrolled.
+public struct LogViewState: Sendable {
+    public var follow = true
+    /// Lines from the top of the (filtered) log to the first shown one, when not following.
+    public var offset = 0
+    public var wrap = false
+    public var search: String = ""
+    public var stream: LogStream? = nil
+}
+
+/// Everything the dashboard's views show besides the data: focus, selection by id, filters, sorts, the open screen.
+public struct DeckState: Sendable {
+    public var focus: Pane = .queues
+    public var selectedQueue: String?
+    /// The selected row of each pane, by id, so refreshes never move the selection.
+    public var selection: [Pane: String] = [:]
+    public var scroll: [Pane: Int] = [:]
+    public var filters: [FilterTarget: String] = [:]
+    public var sort: [Pane: SortOrder] = [:]
+    public var screens: [Screen] = [.main]
+    public var overlay: Overlay?
+    public var flash: Flash?
+    public var readOnly = false
+    public var log = LogViewState()
+    public var jobsSelection = 0
+    public var detailScroll = 0
+    public var quit = false
+    /// An item just enqueued: select it as soon as a snapshot holds it.
+    public var pendingSelection: String?
+    public var themeName = "default"
+
+    public init(readOnly: Bool = false) {
+        self.readOnly = readOnly
+    }
+
+    public var screen: Screen { screens.last ?? .main }
+
+    public mutating func push(_ screen: Screen) {
+        screens.append(screen)
+    }
+
+    public mutating func pop() {
+        if screens.count > 1 { screens.removeLast() }
+    }
+
+    public mutating func flash(_ level: Flash.Level, _ text: String, now: Date = Date()) {
+        flash = Flash(level: level, text: text, at: now)
+    }
+}
+
+/// Work the dashboard asks its host to do: backend writes, the editor, quitting.
+public enum Effect: Sendable {
+    case enqueue(EnqueueRequest)
+    case relaunch(item: String)
+    case cancel(item: String)
+    case editConfig(queue: String)
+    case setPaused(queue: String, paused: Bool)
+    /// The user gave up an invalid configuration edit.
+    case discardEdit(queue: String)
+    case setTheme(String)
+    case refresh
+    case quit
+}

@@ -1,0 +1,148 @@
+import Foundation
+import LaunchModel
+
+/// Full records: a queue, an item, an agent with its environment, a job version, and a queue's configuration
+/// with syntax colours. Everything shown passes through `TerminalTextSafety`; secret-looking values are redacted.
+struct DetailScreen {
+    typealias Line = [(text: String, role: Role)]
+
+    static func draw(_ buffer: inout ScreenBuffer, lines: [Line], title: String, scroll: inout Int, top: Int, height: Int) {
+        buffer.box(x: 0, y: top, width: buffer.width, height: height, title: title, focused: true)
+        let visible = max(0, height - 2)
+        scroll = max(0, min(scroll, max(0, lines.count - visible)))
+        for (index, line) in lines.dropFirst(scroll).prefix(visible).enumerated() {
+            var x = 2
+            for part in line {
+                x += buffer.put(TerminalTextSafety.inert(part.text), x: x, y: top + 1 + index, role: part.role, maxWidth: buffer.width - x - 1)
+            }
+        }
+    }
+
+    static func field(_ name: String, _ value: String, _ role: Role = .normal) -> Line {
+        [(name.padding(toLength: 16, withPad: " ", startingAt: 0), .header), (value, role)]
+    }
+
+    static func queue(_ row: QueueRow) -> [Line] {
+        var lines: [Line] = [
+            field("Queue", row.queue.name), field("Target", row.queue.target.rawValue),
+            field("Paused", row.queue.paused ? "yes" : "no", row.queue.paused ? .flashWarn : .normal),
+            field("Created", row.queue.createdAt.formatted(.iso8601)), field("Max attempts", String(row.queue.config.maxAttempts)),
+            field("Depth", ItemState.allCases.map { "\($0) \(row.depth[$0])" }.joined(separator: "  ")),
+            field("Failed (1 h)", String(row.recentFailures), row.recentFailures > 0 ? .stateFailed : .normal),
+            [("Variables", .header)],
+        ]
+        if row.queue.config.variables.isEmpty { lines.append([("  (none)", .dim)]) }
+        for variable in row.queue.config.variables {
+            let fallback = variable.defaultValue.map { "default \($0.displayText)" } ?? "required"
+            lines.append([("  \(variable.name)", .yamlKey), ("  \(variable.boundsText), \(fallback)  \(variable.description)", .normal)])
+        }
+        lines.append([("Configuration", .header)])
+        lines += yaml(row.queue.config.text).map { [("  ", .normal)] + $0 }
+        return lines
+    }
+
+    static func item(_ item: LaunchItem, agentName: String?) -> [Line] {
+        var lines: [Line] = [
+            field("Item", item.id), field("Queue", item.queue), field("Job", item.jobReference), field("Priority", item.priority.rawValue),
+            field("State", item.state.rawValue + (item.exitCode.map { " (exit \($0))" } ?? ""), .state(item.state)),
+            field("Attempts", "\(item.attempts) of \(item.maxAttempts)"), field("Agent", agentName ?? item.agentID ?? "-"),
+            field("Enqueued", item.timestamps.enqueued.formatted(.iso8601)),
+        ]
+        for (label, date) in [("Leased", item.timestamps.leased), ("Building", item.timestamps.building),
+                              ("Running", item.timestamps.running), ("Finished", item.timestamps.finished)] {
+            if let date { lines.append(field(label, date.formatted(.iso8601))) }
+        }
+        if let lease = item.leaseExpiresAt { lines.append(field("Lease until", lease.formatted(.iso8601))) }
+        if let relaunch = item.relaunchOf { lines.append(field("Relaunch of", relaunch)) }
+        if let error = item.error { lines.append(field("Error", error, .flashError)) }
+        if let progress = item.progress {
+            lines.append(field("Progress", "\(progress.phase) \(Durations.number(progress.current))\(progress.total.map { "/" + Durations.number($0) } ?? "") \(progress.message)"))
+        }
+        lines.append([("Variables", .header)])
+        for key in item.overrides.variables.keys.sorted() { lines.append([("  \(key) = ", .yamlKey), (item.overrides.variables[key]!.displayText, .yamlValue)]) }
+        lines.append([("Hyperparameter overrides", .header)])
+        for key in item.overrides.hyperparameters.keys.sorted() {
+            let value = SecretRedactor.isSecret(name: key) ? SecretRedactor.marker : item.overrides.hyperparameters[key]!.displayText
+            lines.append([("  \(key) = ", .yamlKey), (value, .yamlValue)])
+        }
+        if item.droppedLogLines > 0 { lines.append(field("Logs dropped", String(item.droppedLogLines))) }
+        return lines
+    }
+
+    static func agent(_ agent: Agent, status: AgentStatusLines?) -> [Line] {
+        let env = agent.environment
+        var lines: [Line] = [
+            field("Agent", "\(agent.name) (\(agent.id))"),
+            field("State", agent.state.rawValue, agent.state == .lost ? .stateFailed : .normal),
+            field("Host", env.hostname ?? agent.host),
+            field("OS", [env.os, env.kernel, env.architecture].compactMap { $0 }.joined(separator: " ")),
+            field("CPU", "\(env.cpuCount.map(String.init) ?? "?") × \(env.cpuModel ?? "?")"),
+            field("Memory", env.memoryBytes.map { String(format: "%.1f GiB", Double($0) / 1_073_741_824) } ?? "?"),
+            field("GPUs", env.gpus.isEmpty ? "none" : env.gpus.map { "\($0.index): \($0.name)\($0.memoryMiB.map { " \($0) MiB" } ?? "")" }.joined(separator: ", ")),
+            field("Runtimes", env.runtimes.isEmpty ? "none" : env.runtimes.map { "\($0.name) \($0.version)" }.joined(separator: ", ")),
+            field("Slurm", env.slurmAvailable == true ? "sbatch available" : "no"),
+            field("Kubernetes", env.kubectlAvailable == true ? "kubectl, context \(env.kubernetesContext ?? "none")" : "no"),
+            field("Version", agent.version), field("PID", env.pid.map(String.init) ?? "?"), field("Directory", env.workingDirectory ?? "?"),
+            field("Queues", agent.queues.joined(separator: ", ")), field("Max jobs", String(agent.maxJobs)),
+            field("Started", agent.startedAt.formatted(.iso8601)), field("Heartbeat", agent.lastHeartbeat.formatted(.iso8601)),
+        ]
+        if let status {
+            lines.append([("In flight (live)", .header)])
+            if status.inFlight.isEmpty { lines.append([("  (none)", .dim)]) }
+            lines += status.inFlight.map { [("  " + $0, .normal)] }
+            lines.append([("Recent events", .header)])
+            lines += status.events.map { [("  " + $0, .dim)] }
+        }
+        lines.append([("Environment (secrets redacted)", .header)])
+        for key in env.environmentVariables.keys.sorted() {
+            let value = SecretRedactor.isSecret(name: key) ? SecretRedactor.marker : env.environmentVariables[key]!
+            lines.append([("  \(key)=", .yamlKey), (value, .yamlValue)])
+        }
+        return lines
+    }
+
+    struct AgentStatusLines {
+        var inFlight: [String]
+        var events: [String]
+    }
+
+    static func jobVersion(_ job: JobVersion) -> [Line] {
+        var lines: [Line] = [
+            field("Job", job.reference), field("Digest", job.digest), field("Created", job.createdAt.formatted(.iso8601)),
+            field("Source", job.spec.source.summary), field("Entrypoint", job.spec.entrypoint.joined(separator: " ")),
+            field("Dataset", job.spec.datasetVersion ?? "-"), field("Base image", job.spec.dependencies.baseImage ?? "-"),
+            [("Default hyperparameters", .header)],
+        ]
+        if job.spec.hyperparameters.isEmpty { lines.append([("  (none)", .dim)]) }
+        for key in job.spec.hyperparameters.keys.sorted() {
+            lines.append([("  \(key) = ", .yamlKey), (job.spec.hyperparameters[key]!.displayText, .yamlValue)])
+        }
+        lines.append([("Requirements", .header)])
+        lines += (job.spec.dependencies.requirements ?? "(none)").split(separator: "\n").map { [("  " + $0, .normal)] }
+        return lines
+    }
+
+    /// YAML with keys, values and comments in their own roles.
+    static func yaml(_ text: String) -> [Line] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { raw in
+            let line = String(raw)
+            let trimmed = line.drop { $0 == " " }
+            if trimmed.hasPrefix("#") { return [(line, .yamlComment)] }
+            var parts: Line = []
+            var body = line
+            var comment = ""
+            if let hash = line.range(of: " #") {
+                body = String(line[..<hash.lowerBound])
+                comment = String(line[hash.lowerBound...])
+            }
+            if let colon = body.firstIndex(of: ":"), !body[..<colon].contains("\"") {
+                parts.append((String(body[...colon]), .yamlKey))
+                parts.append((String(body[body.index(after: colon)...]), .yamlValue))
+            } else {
+                parts.append((body, .yamlValue))
+            }
+            if !comment.isEmpty { parts.append((comment, .yamlComment)) }
+            return parts
+        }
+    }
+}

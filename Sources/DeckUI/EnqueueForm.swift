@@ -1,0 +1,198 @@
+import LaunchModel
+import LaunchStore
+
+/// The enqueue form: job and version, priority, the queue's template variables (typed, with their bounds
+/// shown and checked before submit) and hyperparameter overrides.
+public struct EnqueueForm: Sendable {
+    public enum FieldKind: Sendable, Hashable {
+        case job, version, priority, variable(String), overrides
+    }
+
+    public enum Outcome: Sendable {
+        case editing, cancel
+        case submit(EnqueueRequest)
+    }
+
+    public let queue: String
+    public let jobs: [JobSummary]
+    public let variables: [TemplateVariable]
+    public var jobIndex: Int
+    /// nil is `latest`.
+    public var version: Int?
+    public var priority: Priority = .normal
+    public var values: [String: String] = [:]
+    public var overrides: String = ""
+    public var focus = 0
+    public var errors: [FieldKind: String] = [:]
+
+    public init(queue: Queue, jobs: [JobSummary], job: String? = nil) {
+        self.queue = queue.name
+        self.jobs = jobs
+        variables = queue.config.variables
+        jobIndex = jobs.firstIndex { $0.name == job } ?? 0
+    }
+
+    /// The form filled in from an item, to change a relaunch before it is enqueued.
+    public init(queue: Queue, jobs: [JobSummary], from item: LaunchItem) {
+        self.init(queue: queue, jobs: jobs, job: item.jobName)
+        version = item.jobVersion
+        priority = item.priority
+        for (name, value) in item.overrides.variables { values[name] = value.displayText }
+        overrides = item.overrides.hyperparameters.keys.sorted().map { "\($0)=\(item.overrides.hyperparameters[$0]!.displayText)" }
+            .joined(separator: " ")
+    }
+
+    public var fields: [FieldKind] {
+        [.job, .version, .priority] + variables.map { .variable($0.name) } + [.overrides]
+    }
+
+    public var selectedJob: JobSummary? { jobs.indices.contains(jobIndex) ? jobs[jobIndex] : nil }
+
+    public func label(_ field: FieldKind) -> String {
+        switch field {
+        case .job: "Job"
+        case .version: "Version"
+        case .priority: "Priority"
+        case .variable(let name): name
+        case .overrides: "Overrides"
+        }
+    }
+
+    public func value(_ field: FieldKind) -> String {
+        switch field {
+        case .job: selectedJob?.name ?? "(no jobs: create one with launchdeck job create)"
+        case .version: version.map { "v\($0)" } ?? "latest" + (selectedJob.map { " (v\($0.latest.version))" } ?? "")
+        case .priority: priority.rawValue
+        case .variable(let name): values[name] ?? ""
+        case .overrides: overrides
+        }
+    }
+
+    /// Bounds and defaults, shown beside a field.
+    public func hint(_ field: FieldKind) -> String {
+        switch field {
+        case .job, .version, .priority: return "←/→ to choose"
+        case .variable(let name):
+            guard let variable = variables.first(where: { $0.name == name }) else { return "" }
+            let fallback = variable.defaultValue.map { "default \($0.displayText)" } ?? "required"
+            return "\(variable.boundsText), \(fallback)" + (variable.description.isEmpty ? "" : " · \(variable.description)")
+        case .overrides: return "KEY=VALUE …, hyperparameters"
+        }
+    }
+
+    public func isChoice(_ field: FieldKind) -> Bool {
+        switch field {
+        case .job, .version, .priority: true
+        default: false
+        }
+    }
+
+    public mutating func handle(_ key: Key) -> Outcome {
+        let field = fields[focus]
+        switch key {
+        case .escape:
+            return .cancel
+        case .enter:
+            switch validate() {
+            case .success(let request): return .submit(request)
+            case .failure: return .editing
+            }
+        case .tab, .down:
+            focus = (focus + 1) % fields.count
+        case .backTab, .up:
+            focus = (focus + fields.count - 1) % fields.count
+        case .left, .right:
+            guard isChoice(field) else { break }
+            cycle(field, forward: key == .right)
+        case .backspace:
+            edit(field) { if !$0.isEmpty { $0.removeLast() } }
+        case .character(let character):
+            if isChoice(field) {
+                if character == " " { cycle(field, forward: true) }
+            } else {
+                edit(field) { $0.append(character) }
+            }
+        default:
+            break
+        }
+        return .editing
+    }
+
+    private mutating func cycle(_ field: FieldKind, forward: Bool) {
+        let step = forward ? 1 : -1
+        switch field {
+        case .job:
+            guard !jobs.isEmpty else { return }
+            jobIndex = (jobIndex + step + jobs.count) % jobs.count
+            version = nil
+        case .version:
+            let latest = selectedJob?.latest.version ?? 0
+            let choices: [Int?] = [nil] + (1...max(1, latest)).reversed().map { Optional($0) }
+            let index = choices.firstIndex(of: version) ?? 0
+            version = choices[(index + step + choices.count) % choices.count]
+        case .priority:
+            let all = Priority.allCases
+            let index = all.firstIndex(of: priority) ?? 0
+            priority = all[(index + step + all.count) % all.count]
+        default:
+            break
+        }
+    }
+
+    private mutating func edit(_ field: FieldKind, _ change: (inout String) -> Void) {
+        switch field {
+        case .variable(let name):
+            var text = values[name] ?? ""
+            change(&text)
+            values[name] = text
+            errors[field] = nil
+            if let variable = variables.first(where: { $0.name == name }), !text.isEmpty, case .failure(let issue) = variable.parse(text) {
+                errors[field] = issue.message
+            }
+        case .overrides:
+            change(&overrides)
+            errors[field] = nil
+        default:
+            break
+        }
+    }
+
+    /// Checks every field; fills `errors` and returns the request when all is well.
+    public mutating func validate() -> Result<EnqueueRequest, ValidationFailure> {
+        errors = [:]
+        var issues: [ValidationIssue] = []
+        guard let job = selectedJob else {
+            errors[.job] = "no job to enqueue"
+            return .failure(ValidationFailure([ValidationIssue(path: "job", message: "no job to enqueue")]))
+        }
+        var given: [String: String] = [:]
+        for variable in variables {
+            let text = values[variable.name] ?? ""
+            if text.isEmpty {
+                if variable.defaultValue == nil {
+                    errors[.variable(variable.name)] = "required"
+                    issues.append(ValidationIssue(path: variable.name, message: "required"))
+                }
+                continue
+            }
+            switch variable.parse(text) {
+            case .success: given[variable.name] = text
+            case .failure(let issue):
+                errors[.variable(variable.name)] = issue.message
+                issues.append(issue)
+            }
+        }
+        var hyperparameters: [String: JSONValue] = [:]
+        for pair in overrides.split(separator: " ") {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                errors[.overrides] = "expected KEY=VALUE, got \"\(pair)\""
+                issues.append(ValidationIssue(path: "overrides", message: "expected KEY=VALUE"))
+                continue
+            }
+            hyperparameters[String(pair[..<equals])] = JSONValue.parseLiteral(String(pair[pair.index(after: equals)...]))
+        }
+        if !issues.isEmpty { return .failure(ValidationFailure(issues)) }
+        return .success(EnqueueRequest(job: JobReference(name: job.name, version: version), queue: queue, priority: priority,
+                                       variables: given, hyperparameters: hyperparameters))
+    }
+}

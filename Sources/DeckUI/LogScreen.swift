@@ -1,0 +1,134 @@
+import Foundation
+import LaunchModel
+
+/// An item's logs and progress: build and run progress bars, elapsed time, streams coloured apart,
+/// follow mode, wrap, search. Lines are made inert and cut for display; the store keeps a bounded tail.
+struct LogScreen {
+    static let maxLineColumns = 2000
+
+    static func draw(_ buffer: inout ScreenBuffer, state: inout DeckState, snapshot: DeckSnapshot, itemID: String, top: Int, height: Int) {
+        let width = buffer.width
+        guard let item = snapshot.item(itemID) else {
+            buffer.put("item \(itemID) is not in the current snapshot", x: 1, y: top, role: .flashWarn)
+            return
+        }
+        let live = MainScreen.liveProgress(item, snapshot)
+        var y = top
+        buffer.put("\(item.id)  \(item.jobReference) on \(item.queue)  ", x: 0, y: y, role: .title, attributes: [.bold])
+        let stateText = item.state.rawValue + (item.exitCode.map { " (exit \($0))" } ?? "")
+        let used = DisplayWidth.of("\(item.id)  \(item.jobReference) on \(item.queue)  ")
+        buffer.put(stateText, x: used, y: y, role: .state(item.state))
+        let elapsed = MainScreen.duration(item, now: snapshot.now)
+        buffer.put("elapsed \(elapsed)  attempt \(item.attempts)/\(item.maxAttempts)", x: used + DisplayWidth.of(stateText) + 2, y: y, role: .dim)
+        y += 1
+        let barWidth = max(10, min(40, width - 40))
+        let buildProgress = (live?.phase == "build") ? live : nil
+        let runProgress = (live?.phase == "build") ? nil : live
+        drawBar(&buffer, label: "build", progress: buildProgress, done: item.timestamps.building != nil && (item.timestamps.running != nil || item.state.isFinal),
+                skipped: item.timestamps.building == nil, y: y, width: barWidth)
+        y += 1
+        drawBar(&buffer, label: "run  ", progress: runProgress, done: item.state == .succeeded, skipped: false, y: y, width: barWidth)
+        y += 1
+        if let error = item.error {
+            buffer.put("error: " + TerminalTextSafety.inert(error), x: 0, y: y, role: .flashError, maxWidth: width)
+            y += 1
+        }
+        let streamName = state.log.stream?.rawValue ?? "all streams"
+        let mode = state.log.follow ? "following" : "paused (f to follow)"
+        let searchText = state.log.search.isEmpty ? "" : "  search /\(state.log.search)"
+        buffer.box(x: 0, y: y, width: width, height: top + height - y, title: "Logs · \(streamName) · \(mode)\(state.log.wrap ? " · wrap" : "")\(searchText)", focused: true)
+        let inner = (x: 1, y: y + 1, width: width - 2, height: top + height - y - 2)
+        guard inner.height > 0, inner.width > 0 else { return }
+
+        let all = snapshot.logs[itemID] ?? []
+        let lines = all.filter { state.log.stream == nil || $0.stream == state.log.stream! }
+        var rows: [(LogLine, String)] = []
+        for line in lines {
+            let text = DisplayWidth.truncate(TerminalTextSafety.inert(line.text), to: maxLineColumns)
+            if state.log.wrap {
+                rows += wrapped(text, width: max(1, inner.width - 9)).map { (line, $0) }
+            } else {
+                rows.append((line, text))
+            }
+        }
+        let maxOffset = max(0, rows.count - inner.height)
+        if state.log.follow { state.log.offset = maxOffset } else { state.log.offset = min(state.log.offset, maxOffset) }
+        let search = RowFilter(state.log.search.isEmpty ? nil : state.log.search)
+        for (index, row) in rows.dropFirst(state.log.offset).prefix(inner.height).enumerated() {
+            let (line, text) = row
+            let rowY = inner.y + index
+            let role: Role = switch line.stream {
+            case .build: .logBuild
+            case .stdout: .logStdout
+            case .stderr: .logStderr
+            case .agent: .logAgent
+            }
+            buffer.put(line.stream.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0), x: inner.x, y: rowY, role: .logTimestamp)
+            let shown = buffer.put(text, x: inner.x + 8, y: rowY, role: role, maxWidth: inner.width - 8)
+            if !search.isEmpty && search.matches(text) {
+                buffer.restyle(x: inner.x + 8, y: rowY, width: shown, role: .logMatch)
+            }
+        }
+        if rows.isEmpty {
+            buffer.put(item.state == .queued ? "waiting for an agent…" : "no output yet", x: inner.x + 1, y: inner.y, role: .dim)
+        }
+        if item.droppedLogLines > 0 {
+            buffer.put(" \(item.droppedLogLines) older lines dropped ", x: width - 30, y: top + height - 1, role: .dim, maxWidth: 28)
+        }
+    }
+
+    static func drawBar(_ buffer: inout ScreenBuffer, label: String, progress: ItemProgress?, done: Bool, skipped: Bool, y: Int, width: Int) {
+        let fraction = done ? 1 : (progress?.fraction ?? 0)
+        let bar = Sparkline.bar(fraction, width: width)
+        var text = "\(label) \(bar) "
+        if skipped && progress == nil && !done {
+            text = "\(label) " + String(repeating: " ", count: width) + " "
+        }
+        let used = buffer.put(text, x: 0, y: y, role: fraction >= 1 ? .graphLow : .graphMid)
+        var detail = ""
+        if let progress {
+            detail = "\(Durations.number(progress.current))" + (progress.total.map { "/\(Durations.number($0))" } ?? "") + " " + progress.message
+        } else if done {
+            detail = "done"
+        } else if skipped && label.hasPrefix("build") {
+            detail = "no build"
+        }
+        buffer.put(TerminalTextSafety.inert(detail), x: used, y: y, role: .normal, maxWidth: buffer.width - used)
+    }
+
+    static func wrapped(_ text: String, width: Int) -> [String] {
+        var result: [String] = []
+        var current = ""
+        var used = 0
+        for character in text {
+            let characterWidth = DisplayWidth.of(character)
+            if used + characterWidth > width {
+                result.append(current)
+                current = ""
+                used = 0
+            }
+            current.append(character)
+            used += characterWidth
+        }
+        result.append(current)
+        return result
+    }
+}
+
+/// Job output and user text made inert before it is drawn: escape sequences and control characters are shown
+/// as visible text (`^[`, `\x07`), never sent to the terminal; invalid UTF-8 was already replaced on decoding.
+public enum TerminalTextSafety {
+    public static func inert(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) }) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x09: result += "    "
+            case 0x1B: result += "^["
+            case 0x00..<0x20, 0x7F, 0x80..<0xA0: result += "\\x" + String(format: "%02x", scalar.value)
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import LaunchModel
+
+/// The main screen: Queues, Items of the selected queue, Agents. Wide terminals put Queues and Agents on the left
+/// and Items on the right; narrow ones stack all three.
+struct MainScreen {
+    struct Rect {
+        var x: Int, y: Int, width: Int, height: Int
+    }
+
+    static func layout(width: Int, top: Int, height: Int) -> [Pane: Rect] {
+        if width >= 110 {
+            let left = width * 2 / 5
+            let queuesHeight = max(4, height * 3 / 5)
+            return [
+                .queues: Rect(x: 0, y: top, width: left, height: queuesHeight),
+                .agents: Rect(x: 0, y: top + queuesHeight, width: left, height: height - queuesHeight),
+                .items: Rect(x: left, y: top, width: width - left, height: height),
+            ]
+        }
+        let queuesHeight = max(3, height * 3 / 10)
+        let agentsHeight = max(3, height / 4)
+        return [
+            .queues: Rect(x: 0, y: top, width: width, height: queuesHeight),
+            .items: Rect(x: 0, y: top + queuesHeight, width: width, height: height - queuesHeight - agentsHeight),
+            .agents: Rect(x: 0, y: top + height - agentsHeight, width: width, height: agentsHeight),
+        ]
+    }
+
+    static func draw(_ buffer: inout ScreenBuffer, state: inout DeckState, snapshot: DeckSnapshot, top: Int, height: Int) {
+        let rects = layout(width: buffer.width, top: top, height: height)
+        for pane in Pane.allCases {
+            guard let rect = rects[pane] else { continue }
+            let focused = state.focus == pane
+            buffer.box(x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: title(pane, state: state, snapshot: snapshot),
+                       focused: focused)
+            let table = self.table(pane, state: state, snapshot: snapshot, width: rect.width - 2)
+            state.scroll[pane] = table.draw(into: &buffer, x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: rect.height - 2,
+                                            scroll: state.scroll[pane] ?? 0, focused: focused)
+            if table.rowCount == 0 {
+                buffer.put(emptyText(pane, state: state, snapshot: snapshot), x: rect.x + 2, y: rect.y + 2, role: .dim, maxWidth: rect.width - 4)
+            }
+        }
+    }
+
+    static func title(_ pane: Pane, state: DeckState, snapshot: DeckSnapshot) -> String {
+        let key = "\(pane.rawValue + 1)"
+        let filter = state.filters[.pane(pane)].map { " /\($0)" } ?? ""
+        switch pane {
+        case .queues: return "[\(key)] Queues (\(Rows.queues(snapshot, state).count))\(filter)"
+        case .items:
+            let name = state.selectedQueue ?? "-"
+            return "[\(key)] Items of \(name) (\(Rows.items(snapshot, state).count))\(filter)"
+        case .agents: return "[\(key)] Agents (\(Rows.agents(snapshot, state).count))\(filter)"
+        }
+    }
+
+    static func emptyText(_ pane: Pane, state: DeckState, snapshot: DeckSnapshot) -> String {
+        switch pane {
+        case .queues: snapshot.updatedAt == nil ? "loading…" : "no queues: launchdeck queue create NAME --target local-process"
+        case .items: state.selectedQueue == nil ? "select a queue" : "no items: press n to enqueue"
+        case .agents: "no agents: launchdeck agent --queue NAME"
+        }
+    }
+
+    static func table(_ pane: Pane, state: DeckState, snapshot: DeckSnapshot, width: Int) -> TableView {
+        switch pane {
+        case .queues:
+            let rows = Rows.queues(snapshot, state)
+            let selected = state.selection[.queues].flatMap { id in rows.firstIndex { $0.queue.name == id } }
+            return TableView(
+                columns: [Column("NAME", 0), Column("TARGET", 13, drop: 3), Column("QUEUED", 6, right: true), Column("RUN", 4, right: true),
+                          Column("DONE", 5, right: true, drop: 2), Column("FAIL", 4, right: true), Column("PAUSED", 6, drop: 4),
+                          Column("PER MIN", Sparkline.minutes, drop: 5)],
+                rowCount: rows.count, selected: selected,
+                row: { index in
+                    let row = rows[index]
+                    return [TableCell(row.queue.name), TableCell(row.queue.target.rawValue),
+                            TableCell(String(row.depth.waiting), row.depth.waiting > 0 ? .stateQueued : .normal),
+                            TableCell(String(row.depth.inFlight), row.depth.inFlight > 0 ? .stateRunning : .normal),
+                            TableCell(String(row.depth[.succeeded]), .stateSucceeded),
+                            TableCell(String(row.depth[.failed]), row.depth[.failed] > 0 ? .stateFailed : .normal),
+                            TableCell(row.queue.paused ? "paused" : "", .flashWarn),
+                            TableCell(Sparkline.render(row.throughput), row.recentFailures > 0 ? .graphHigh : .graphLow)]
+                },
+                flashes: { snapshot.changed.contains("queue:" + rows[$0].queue.name) })
+        case .items:
+            let rows = Rows.items(snapshot, state)
+            let selected = state.selection[.items].flatMap { id in rows.firstIndex { $0.id == id } }
+            let idWidth = width >= 120 ? 26 : 12
+            return TableView(
+                columns: [Column("ID", idWidth), Column("JOB", 0), Column("PRI", 8, drop: 5), Column("STATE", 9), Column("AGENT", 10, drop: 3),
+                          Column("AGE", 6, right: true, drop: 4), Column("DUR", 6, right: true, drop: 2), Column("PROGRESS", 16, drop: 1)],
+                rowCount: rows.count, selected: selected,
+                row: { index in
+                    let item = rows[index]
+                    let agentName = item.agentID.map { id in snapshot.agents.first { $0.id == id }?.name ?? String(id.suffix(6)) } ?? "-"
+                    return [TableCell(idWidth >= 26 ? item.id : "…" + String(item.id.suffix(idWidth - 1))),
+                            TableCell(item.jobReference), TableCell(item.priority.rawValue, item.priority.rank <= 1 ? .mark : .normal),
+                            TableCell(item.state.rawValue, .state(item.state)), TableCell(agentName),
+                            TableCell(Durations.short(snapshot.now.timeIntervalSince(item.timestamps.enqueued))),
+                            TableCell(duration(item, now: snapshot.now)), TableCell(progress(item, status: liveProgress(item, snapshot)), .graphMid)]
+                },
+                flashes: { snapshot.changed.contains(rows[$0].id) })
+        case .agents:
+            let rows = Rows.agents(snapshot, state)
+            let selected = state.selection[.agents].flatMap { id in rows.firstIndex { $0.id == id } }
+            return TableView(
+                columns: [Column("NAME", 0), Column("HOST", 12, drop: 3), Column("STATE", 9), Column("JOBS", 6, right: true),
+                          Column("BEAT", 6, right: true, drop: 2), Column("QUEUES", 16, drop: 4)],
+                rowCount: rows.count, selected: selected,
+                row: { index in
+                    let agent = rows[index]
+                    let role: Role = switch agent.state {
+                    case .lost: .stateFailed
+                    case .busy: .stateRunning
+                    case .draining: .stateBuilding
+                    case .idle: .normal
+                    }
+                    let inFlight = snapshot.agentStatuses[agent.id]?.inFlight.count ?? snapshot.inFlightByAgent[agent.id] ?? 0
+                    return [TableCell(agent.name), TableCell(agent.host), TableCell(agent.state.rawValue, role),
+                            TableCell("\(inFlight)/\(agent.maxJobs)"),
+                            TableCell(Durations.short(snapshot.now.timeIntervalSince(agent.lastHeartbeat))),
+                            TableCell(agent.queues.joined(separator: ","))]
+                },
+                flashes: { _ in false })
+        }
+    }
+
+    /// The agent's status socket is fresher than the backend while a run is going.
+    static func liveProgress(_ item: LaunchItem, _ snapshot: DeckSnapshot) -> ItemProgress? {
+        if let agent = item.agentID, let live = snapshot.agentStatuses[agent]?.inFlight.first(where: { $0.id == item.id })?.progress {
+            return live
+        }
+        return item.progress
+    }
+
+    static func duration(_ item: LaunchItem, now: Date) -> String {
+        guard let start = item.timestamps.running ?? item.timestamps.building ?? item.timestamps.leased else { return "-" }
+        return Durations.short((item.timestamps.finished ?? now).timeIntervalSince(start))
+    }
+
+    static func progress(_ item: LaunchItem, status: ItemProgress?) -> String {
+        guard let progress = status else { return "" }
+        if let fraction = progress.fraction {
+            return Sparkline.bar(fraction, width: 10) + String(format: "%4d%%", Int(fraction * 100))
+        }
+        return "\(progress.phase) \(Durations.number(progress.current))"
+    }
+}
+
+/// Short human durations for tables.
+public enum Durations {
+    public static func short(_ interval: TimeInterval) -> String {
+        let seconds = max(0, Int(interval))
+        if seconds < 60 { return "\(seconds)s" }
+        if seconds < 3600 { return "\(seconds / 60)m\(seconds % 60)s" }
+        if seconds < 86400 { return "\(seconds / 3600)h\((seconds % 3600) / 60)m" }
+        return "\(seconds / 86400)d\((seconds % 86400) / 3600)h"
+    }
+
+    /// How long ago, `-` for never.
+    public static func age(_ date: Date?, now: Date = Date()) -> String {
+        guard let date else { return "-" }
+        return short(now.timeIntervalSince(date))
+    }
+
+    public static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.2f", value)
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import LaunchModel
+
+/// Things drawn over the screen: help, dialogs, the enqueue form, the `:` and `/` prompts.
+enum Overlays {
+    static func draw(_ overlay: Overlay, into buffer: inout ScreenBuffer, state: DeckState, snapshot: DeckSnapshot) {
+        switch overlay {
+        case .help:
+            help(into: &buffer, state: state)
+        case .confirm(let dialog):
+            var lines = wrap(dialog.message, width: min(60, buffer.width - 8))
+            lines.append("")
+            let box = panel(&buffer, title: dialog.title, lines: lines, extraRows: 1, minWidth: 30)
+            let no = dialog.yes ? "  No  " : "[ No ]"
+            let yes = dialog.yes ? "[ Yes ]" : "  Yes  "
+            let buttons = "\(no)   \(yes)"
+            let x = box.x + max(2, (box.width - DisplayWidth.of(buttons)) / 2)
+            buffer.put(no, x: x, y: box.y + box.height - 2, role: dialog.yes ? .dialog : .cursor)
+            buffer.put(yes, x: x + DisplayWidth.of(no) + 3, y: box.y + box.height - 2, role: dialog.yes ? .cursor : .dialog)
+        case .message(let title, let lines, _):
+            _ = panel(&buffer, title: title, lines: lines + ["", "Enter or Esc to close"], extraRows: 0, minWidth: 30)
+        case .editFailed(let queue, let issues):
+            _ = panel(&buffer, title: "Configuration of \(queue) NOT saved", lines: issues + ["", "Enter: edit your text again    Esc: discard your edit"],
+                      extraRows: 0, minWidth: 40)
+        case .form(let form):
+            self.form(form, into: &buffer)
+        case .command(let text):
+            prompt(":" + text, hint: "queues · items [filter] · jobs · agents · theme NAME · q   (Tab completes)", into: &buffer)
+        case .filter(let target, let text):
+            let label = target == .log ? "search" : "filter"
+            prompt("/" + text, hint: "\(label): regular expression, ! in front inverts; Enter keeps, Esc clears", into: &buffer)
+        }
+    }
+
+    static func prompt(_ text: String, hint: String, into buffer: inout ScreenBuffer) {
+        let y = buffer.height - 2
+        buffer.fill(x: 0, y: y, width: buffer.width, height: 1, role: .input)
+        let used = buffer.put(TerminalTextSafety.inert(text), x: 0, y: y, role: .input)
+        buffer.cursor = (min(buffer.width - 1, used), y)
+        buffer.fill(x: 0, y: y + 1, width: buffer.width, height: 1, role: .hint)
+        buffer.put(hint, x: 1, y: y + 1, role: .hint)
+    }
+
+    /// A centred dialog box; returns its rectangle.
+    @discardableResult
+    static func panel(_ buffer: inout ScreenBuffer, title: String, lines: [String], extraRows: Int, minWidth: Int) -> (x: Int, y: Int, width: Int, height: Int) {
+        let contentWidth = max(minWidth, min(buffer.width - 4, (lines.map { DisplayWidth.of($0) }.max() ?? 0) + 4, max(DisplayWidth.of(title) + 6, 0)))
+        let width = min(buffer.width, max(contentWidth, min(buffer.width, (lines.map { DisplayWidth.of($0) }.max() ?? 0) + 4)))
+        let height = min(buffer.height, lines.count + 2 + extraRows)
+        let x = max(0, (buffer.width - width) / 2)
+        let y = max(0, (buffer.height - height) / 2)
+        buffer.fill(x: x, y: y, width: width, height: height, role: .dialog)
+        buffer.box(x: x, y: y, width: width, height: height, title: title, focused: true)
+        for (index, line) in lines.prefix(height - 2 - extraRows).enumerated() {
+            buffer.put(TerminalTextSafety.inert(line), x: x + 2, y: y + 1 + index, role: .dialog, maxWidth: width - 4)
+        }
+        return (x, y, width, height)
+    }
+
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ") {
+            if !current.isEmpty && DisplayWidth.of(current) + 1 + DisplayWidth.of(String(word)) > width {
+                lines.append(current)
+                current = ""
+            }
+            current += (current.isEmpty ? "" : " ") + word
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+
+    /// The `?` overlay, built from the action table: every action available here, with its keys.
+    static func help(into buffer: inout ScreenBuffer, state: DeckState) {
+        let actions = ActionTable.available(state)
+        var lines = actions.map { action -> String in
+            let reason = action.isDangerous ? "" : ""
+            return action.keyLabel.padding(toLength: 14, withPad: " ", startingAt: 0) + action.title + reason
+        }
+        if state.readOnly { lines.append("(read-only: actions that change anything are hidden)") }
+        lines.append("")
+        lines.append("any key closes this help")
+        _ = panel(&buffer, title: "Help · \(ActionTable.scopeName(state))", lines: lines, extraRows: 0, minWidth: 50)
+    }
+
+    static func form(_ form: EnqueueForm, into buffer: inout ScreenBuffer) {
+        var lines: [String] = []
+        var roles: [Int: Role] = [:]
+        let labelWidth = min(24, form.fields.map { DisplayWidth.of(form.label($0)) }.max() ?? 8)
+        for (index, field) in form.fields.enumerated() {
+            let marker = index == form.focus ? "›" : " "
+            let value = form.value(field)
+            let shown = form.isChoice(field) ? "‹ \(value) ›" : value + (index == form.focus ? "▏" : "")
+            lines.append("\(marker) \(DisplayWidth.fit(form.label(field), to: labelWidth)) \(shown)")
+            if index == form.focus { roles[lines.count - 1] = .input }
+            if let error = form.errors[field] {
+                lines.append("    ✗ \(error)")
+                roles[lines.count - 1] = .flashError
+            } else {
+                lines.append("    \(form.hint(field))")
+                roles[lines.count - 1] = .hint
+            }
+        }
+        lines.append("")
+        lines.append("Enter: enqueue   Tab/↑↓: field   ←/→: choose   Esc: cancel")
+        let box = panel(&buffer, title: "Enqueue on \(form.queue)", lines: lines, extraRows: 0, minWidth: 60)
+        for (index, role) in roles where index < box.height - 2 {
+            buffer.restyle(x: box.x + 2, y: box.y + 1 + index, width: box.width - 4, role: role)
+        }
+    }
+}
+
+extension ActionTable {
+    static func scopeName(_ state: DeckState) -> String {
+        switch state.screen {
+        case .main: state.focus.title
+        case .jobs, .jobVersion: "Jobs"
+        case .log: "Logs"
+        case .detail: "Details"
+        case .config: "Configuration"
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import LaunchModel
+import Synchronization
+
+/// The rows each pane shows, filtered and sorted. Item lists can hold 100,000 rows, so the result is cached per
+/// snapshot version, queue, filter and sort: a frame or a key press reuses it instead of sorting again.
+public enum Rows {
+    public static func queues(_ snapshot: DeckSnapshot, _ state: DeckState) -> [QueueRow] {
+        let filter = RowFilter(state.filters[.pane(.queues)])
+        var rows = snapshot.queues.filter { filter.matches("\($0.queue.name) \($0.queue.target)") }
+        let order = state.sort[.queues] ?? SortOrder(column: 0, reversed: false)
+        rows.sort { a, b in
+            let ascending: Bool
+            switch order.column {
+            case 1: ascending = (a.queue.target.rawValue, a.queue.name) < (b.queue.target.rawValue, b.queue.name)
+            case 2: ascending = (a.depth.waiting, a.queue.name) < (b.depth.waiting, b.queue.name)
+            case 3: ascending = (a.depth.inFlight, a.queue.name) < (b.depth.inFlight, b.queue.name)
+            case 4: ascending = (a.depth[.failed], a.queue.name) < (b.depth[.failed], b.queue.name)
+            default: ascending = a.queue.name < b.queue.name
+            }
+            return order.reversed ? !ascending : ascending
+        }
+        return rows
+    }
+
+    public static let itemSortColumns = ["age", "job", "priority", "state", "agent"]
+    public static let queueSortColumns = ["name", "target", "queued", "running", "failed"]
+    public static let agentSortColumns = ["name", "host", "state", "heartbeat"]
+
+    public static func items(_ snapshot: DeckSnapshot, _ state: DeckState) -> [LaunchItem] {
+        guard let queue = state.selectedQueue else { return [] }
+        let filterText = state.filters[.pane(.items)]
+        let order = state.sort[.items] ?? SortOrder(column: 0, reversed: false)
+        let key = CacheKey(version: snapshot.version, queue: queue, filter: filterText ?? "", sort: order)
+        if let cached = cache.withLock({ $0?.key == key ? $0?.rows : nil }) { return cached }
+        let filter = RowFilter(filterText)
+        var rows = (snapshot.items[queue] ?? []).filter {
+            filter.isEmpty || filter.matches("\($0.id) \($0.jobReference) \($0.priority) \($0.state) \($0.agentID ?? "")")
+        }
+        switch order.column {
+        case 1: rows.sort { ($0.jobName, $0.jobVersion, $0.id) > ($1.jobName, $1.jobVersion, $1.id) }
+        case 2: rows.sort { ($0.priority.rank, $0.id) < ($1.priority.rank, $1.id) }
+        case 3: rows.sort { ($0.state.rawValue, $0.id) > ($1.state.rawValue, $1.id) }
+        case 4: rows.sort { ($0.agentID ?? "", $0.id) > ($1.agentID ?? "", $1.id) }
+        default: rows.reverse()
+        }
+        if order.reversed { rows.reverse() }
+        cache.withLock { $0 = (key, rows) }
+        return rows
+    }
+
+    public static func agents(_ snapshot: DeckSnapshot, _ state: DeckState) -> [Agent] {
+        let filter = RowFilter(state.filters[.pane(.agents)])
+        var rows = snapshot.agents.filter { filter.matches("\($0.name) \($0.host) \($0.state) \($0.queues.joined(separator: " "))") }
+        let order = state.sort[.agents] ?? SortOrder(column: 0, reversed: false)
+        rows.sort { a, b in
+            let ascending: Bool
+            switch order.column {
+            case 1: ascending = (a.host, a.name) < (b.host, b.name)
+            case 2: ascending = (a.state.rawValue, a.name) < (b.state.rawValue, b.name)
+            case 3: ascending = a.lastHeartbeat > b.lastHeartbeat
+            default: ascending = (a.name, a.id) < (b.name, b.id)
+            }
+            return order.reversed ? !ascending : ascending
+        }
+        return rows
+    }
+
+    public static func jobs(_ snapshot: DeckSnapshot, _ state: DeckState) -> [JobSummary] {
+        let filter = RowFilter(state.filters[.jobs])
+        return snapshot.jobs.filter { filter.matches("\($0.name) \($0.latest.spec.source.summary) \($0.latest.spec.entrypoint.joined(separator: " "))") }
+    }
+
+    /// Ids of a pane's rows, in order, for moving the selection.
+    public static func ids(_ pane: Pane, _ snapshot: DeckSnapshot, _ state: DeckState) -> [String] {
+        switch pane {
+        case .queues: queues(snapshot, state).map(\.queue.name)
+        case .items: items(snapshot, state).map(\.id)
+        case .agents: agents(snapshot, state).map(\.id)
+        }
+    }
+
+    struct CacheKey: Hashable {
+        var version: Int
+        var queue: String
+        var filter: String
+        var sort: SortOrder
+    }
+
+    private static let cache = Mutex<(key: CacheKey, rows: [LaunchItem])?>(nil)
+}
+
+/// A `/` filter: a case-insensitive regular expression (plain text if it does not compile); `!` in front inverts it.
+public struct RowFilter {
+    let inverted: Bool
+    let regex: Regex<AnyRegexOutput>?
+    let literal: String
+
+    public init(_ text: String?) {
+        var pattern = text ?? ""
+        inverted = pattern.hasPrefix("!")
+        if inverted { pattern.removeFirst() }
+        literal = pattern.lowercased()
+        regex = pattern.isEmpty ? nil : (try? Regex(pattern))?.ignoresCase()
+    }
+
+    public var isEmpty: Bool { literal.isEmpty }
+
+    public func matches(_ text: String) -> Bool {
+        guard !literal.isEmpty else { return true }
+        let found: Bool
+        if let regex { found = (try? regex.firstMatch(in: text)) != nil } else { found = text.lowercased().contains(literal) }
+        return found != inverted
+    }
+}
