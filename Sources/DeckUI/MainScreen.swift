@@ -116,6 +116,7 @@ struct MainScreen {
                     case .busy: .stateRunning
                     case .draining: .stateBuilding
                     case .idle: .normal
+                    case .stopped: .dim
                     }
                     let inFlight = snapshot.agentStatuses[agent.id]?.inFlight.count ?? snapshot.inFlightByAgent[agent.id] ?? 0
                     return [TableCell(agent.name), TableCell(agent.host), TableCell(agent.state.rawValue, role),

@@ -146,9 +146,14 @@ public actor StateStore {
             if let agent = item.agentID { next.inFlightByAgent[agent, default: 0] += 1 }
         }
         let lostAfter: TimeInterval = 30
-        next.agents = agents.values.sorted { ($0.name, $0.id) < ($1.name, $1.id) }.map { agent in
+        // Agents that stopped more than 10 minutes ago, or were lost more than a day ago, are history: the pane
+        // (and `--once`) leave them out; `launchdeck agent list` still shows them.
+        next.agents = agents.values.sorted { ($0.name, $0.id) < ($1.name, $1.id) }.compactMap { agent in
             var shown = agent
             shown.state = agent.effectiveState(now: now, lostAfter: lostAfter)
+            let silence = now.timeIntervalSince(agent.lastHeartbeat)
+            if shown.state == .stopped && silence > 600 { return nil }
+            if shown.state == .lost && silence > 86_400 { return nil }
             return shown
         }
         next.jobs = jobs

@@ -75,7 +75,10 @@ public actor AgentRunner {
             await doorbell.wait(upTo: configuration.pollInterval)
         }
         await finishDrain()
-        try? await backend.updateAgent(id: configuration.id, state: .idle, environment: nil)
+        heartbeat.cancel()
+        probe.cancel()
+        _ = await heartbeat.value
+        try? await backend.updateAgent(id: configuration.id, state: .stopped, environment: nil)
         record("stopped")
         logger.info("agent stopped", metadata: ["id": "\(configuration.id)"])
     }

@@ -2,7 +2,8 @@ import Foundation
 
 /// What an agent is doing, as far as the backend knows.
 public enum AgentState: String, Sendable, Codable, CaseIterable, Hashable, CustomStringConvertible {
-    case idle, busy, draining, lost
+    /// `stopped` is a clean shutdown, so it is never mistaken for `lost` (which needs a human).
+    case idle, busy, draining, lost, stopped
     public var description: String { rawValue }
 }
 
@@ -35,7 +36,8 @@ public struct Agent: Sendable, Hashable, Codable, Identifiable {
 
     /// An agent whose heartbeats stopped is lost, whatever it last reported.
     public func effectiveState(now: Date, lostAfter: TimeInterval) -> AgentState {
-        now.timeIntervalSince(lastHeartbeat) > lostAfter ? .lost : state
+        if state == .stopped { return .stopped }
+        return now.timeIntervalSince(lastHeartbeat) > lostAfter ? .lost : state
     }
 }
 

@@ -1,0 +1,224 @@
+import Foundation
+@testable import DeckUI
+import LaunchModel
+import Testing
+
+@Suite struct RenderTests {
+    func app(_ snapshot: DeckSnapshot, readOnly: Bool = false) -> DeckApp {
+        let app = DeckApp(state: DeckState(readOnly: readOnly))
+        app.receive(snapshot)
+        return app
+    }
+
+    @Test func threePanesShowQueuesItemsAndAgents() {
+        let snapshot = SnapshotFixtures.snapshot(
+            items: [SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running, agent: "ag1",
+                                          progress: ItemProgress(phase: "run", current: 5, total: 10, message: "epoch 5")),
+                    SnapshotFixtures.item("01BBBBBBBBBBBBBBBBBBBBBBBB", state: .failed, age: 30)],
+            agents: [SnapshotFixtures.agent("ag1", name: "gpu-box")])
+        let screen = app(snapshot).render(width: 140, height: 30)
+        let text = screen.plainText
+        #expect(text.contains("[1] Queues (2)"))
+        #expect(text.contains("[2] Items of cpu (0)") || text.contains("[2] Items of gpu (2)"))
+        #expect(text.contains("[3] Agents (1)"))
+        #expect(text.contains("gpu-box"))
+        #expect(text.contains("updated 0s ago"))
+    }
+
+    @Test func statesAreColouredByRole() throws {
+        let snapshot = SnapshotFixtures.snapshot(items: [
+            SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running, agent: "ag1"),
+            SnapshotFixtures.item("01BBBBBBBBBBBBBBBBBBBBBBBB", state: .failed, age: 30),
+            SnapshotFixtures.item("01CCCCCCCCCCCCCCCCCCCCCCCC", state: .succeeded, age: 20),
+        ])
+        let deck = app(snapshot)
+        deck.state.selection[.queues] = "gpu"
+        deck.receive(snapshot)
+        deck.state.focus = .queues
+        let screen = deck.render(width: 140, height: 30)
+        for (word, role) in [("running", Role.stateRunning), ("failed", .stateFailed), ("succeeded", .stateSucceeded)] {
+            let position = try #require(screen.find(word), "\(word) not on screen")
+            let cell = screen[position.x, position.y]
+            // The selected row is drawn in the cursor role; the others keep their state's role.
+            #expect(cell.role == role || cell.role == .mark || cell.role == .cursor, "\(word): \(cell.role)")
+        }
+        let failed = try #require(screen.find("failed"))
+        #expect(screen[failed.x, failed.y].role == .stateFailed)
+    }
+
+    @Test func wideCharactersAreCutByDisplayColumns() {
+        var buffer = ScreenBuffer(width: 10, height: 1)
+        let used = buffer.put("训练任务训练任务", x: 0, y: 0, maxWidth: 7)
+        #expect(used <= 7)
+        #expect(buffer.text(row: 0).hasPrefix("训练任…"))
+        #expect(DisplayWidth.of("训练") == 4 && DisplayWidth.of("e\u{301}") == 1 && DisplayWidth.of("👍") == 2)
+        #expect(DisplayWidth.truncate("abcdef", to: 4) == "abc…")
+    }
+
+    @Test func tooSmallScreenSaysWhatItNeeds() {
+        let screen = app(SnapshotFixtures.snapshot(items: [])).render(width: 30, height: 8)
+        #expect(screen.plainText.contains("terminal too small"))
+        #expect(screen.plainText.contains("(need 40 x 10,"))
+        let tiny = app(SnapshotFixtures.snapshot(items: [])).render(width: 1, height: 1)
+        #expect(tiny.width == 1)
+    }
+
+    @Test func helpListsEveryAvailableActionAndReadOnlyHidesDangerousOnes() {
+        let deck = app(SnapshotFixtures.snapshot(items: [SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running)]))
+        deck.state.focus = .items
+        _ = deck.handle(.character("?"))
+        let screen = deck.render(width: 120, height: 60).plainText
+        for action in ActionTable.available(deck.state) {
+            #expect(screen.contains(action.title), "help lacks \(action.title)")
+        }
+        #expect(screen.contains("relaunch the item now"))
+
+        let readOnly = app(SnapshotFixtures.snapshot(items: [SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running)]), readOnly: true)
+        readOnly.state.focus = .items
+        _ = readOnly.handle(.character("?"))
+        let hidden = readOnly.render(width: 120, height: 60).plainText
+        #expect(!hidden.contains("relaunch the item now") && !hidden.contains("cancel the item"))
+        #expect(hidden.contains("read-only"))
+        _ = readOnly.handle(.escape)
+        #expect(readOnly.handle(.character("r")).isEmpty)
+        #expect(readOnly.handle(.control("d")).isEmpty)
+    }
+
+    @Test func hintBarComesFromTheActionTable() {
+        let deck = app(SnapshotFixtures.snapshot(items: []))
+        let last = deck.render(width: 200, height: 20).text(row: 19)
+        for action in ActionTable.available(deck.state) where action.hint != nil {
+            #expect(last.contains("<\(action.keys[0].label)> \(action.hint!)"))
+        }
+    }
+
+    @Test func jobOutputIsShownInert() throws {
+        var snapshot = SnapshotFixtures.snapshot(items: [SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running)])
+        snapshot.logs["01AAAAAAAAAAAAAAAAAAAAAAAA"] = [
+            LogLine(stream: .stdout, at: SnapshotFixtures.now, text: "\u{1b}]52;c;aGk=\u{07}clipboard \u{1b}[2J cleared \u{0} nul \u{1b}[10;10H"),
+            LogLine(stream: .stderr, at: SnapshotFixtures.now, text: String(repeating: "x", count: 1_000_000)),
+            LogLine(stream: .stdout, at: SnapshotFixtures.now, text: "bad utf8 \u{FFFD} kept"),
+        ]
+        let deck = app(snapshot)
+        deck.state.push(.log(item: "01AAAAAAAAAAAAAAAAAAAAAAAA"))
+        let screen = deck.render(width: 100, height: 20)
+        #expect(!screen.cells.contains { cell in cell.text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f } })
+        #expect(screen.plainText.contains("^[]52;c;aGk=\\x07clipboard ^[[2J cleared \\x00 nul ^[[10;10H"))
+        #expect(screen.plainText.contains("bad utf8 \u{FFFD} kept"))
+    }
+
+    @Test func selectionIsKeptByIDAcrossRefreshes() {
+        let items = (0..<5).map { SnapshotFixtures.item("01ITEM\(String(repeating: "0", count: 19))\($0)", state: .queued, age: Double(100 - $0)) }
+        let deck = app(SnapshotFixtures.snapshot(items: items))
+        deck.state.selection[.queues] = "gpu"
+        deck.receive(SnapshotFixtures.snapshot(items: items))
+        deck.state.focus = .items
+        _ = deck.handle(.down)
+        _ = deck.handle(.down)
+        let chosen = deck.state.selection[.items]
+        #expect(chosen != nil)
+        // A new item arrives on top and another one goes: the selection stays on the same item.
+        let more = [SnapshotFixtures.item("01NEWITEM00000000000000000", state: .queued, age: 1)] + items.dropFirst()
+        deck.receive(SnapshotFixtures.snapshot(items: Array(more)))
+        #expect(deck.state.selection[.items] == chosen)
+    }
+
+    @Test func enqueueFormChecksBoundsBeforeSubmit() {
+        let deck = app(SnapshotFixtures.snapshot(items: []))
+        deck.state.selection[.queues] = "gpu"
+        deck.receive(SnapshotFixtures.snapshot(items: []))
+        _ = deck.handle(.character("n"))
+        guard case .form = deck.state.overlay else { Issue.record("no form"); return }
+        for _ in 0..<3 { _ = deck.handle(.down) }
+        for character in "12" { _ = deck.handle(.character(character)) }
+        #expect(deck.handle(.enter).isEmpty, "an out-of-bounds value must not submit")
+        #expect(deck.render(width: 120, height: 40).plainText.contains("12 is above max 8"))
+        _ = deck.handle(.backspace)
+        let effects = deck.handle(.enter)
+        guard case .enqueue(let request)? = effects.first else { Issue.record("no enqueue: \(effects)"); return }
+        #expect(request.queue == "gpu" && request.variables == ["gpus": "1"] && request.job.name == "train")
+    }
+
+    @Test func cancelAsksFirstAndDefaultsToNo() {
+        let deck = app(SnapshotFixtures.snapshot(items: [SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running)]))
+        deck.state.selection[.queues] = "gpu"
+        deck.receive(SnapshotFixtures.snapshot(items: [SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running)]))
+        deck.state.focus = .items
+        #expect(deck.handle(.control("d")).isEmpty)
+        #expect(deck.render(width: 100, height: 30).plainText.contains("[ No ]"))
+        #expect(deck.handle(.enter).isEmpty, "Enter alone answers No")
+        _ = deck.handle(.control("d"))
+        _ = deck.handle(.right)
+        guard case .cancel(let id)? = deck.handle(.enter).first else { Issue.record("no cancel"); return }
+        #expect(id == "01AAAAAAAAAAAAAAAAAAAAAAAA")
+    }
+
+    @Test func agentDetailShowsTheEnvironmentWithSecretsRedacted() {
+        let snapshot = SnapshotFixtures.snapshot(items: [], agents: [SnapshotFixtures.agent("ag1", name: "gpu-box")])
+        let deck = app(snapshot)
+        deck.state.focus = .agents
+        _ = deck.handle(.enter)
+        let text = deck.render(width: 120, height: 40).plainText
+        #expect(text.contains("A100") && text.contains("Debian 12") && text.contains("16.0 GiB"))
+        #expect(text.contains("WANDB_API_KEY=[redacted]"))
+        #expect(!text.contains("secret-value"))
+    }
+
+    @Test func filterCommandAndSort() {
+        let items = [SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", job: "resnet", state: .running),
+                     SnapshotFixtures.item("01BBBBBBBBBBBBBBBBBBBBBBBB", job: "bert", state: .queued)]
+        let deck = app(SnapshotFixtures.snapshot(items: items))
+        deck.state.selection[.queues] = "gpu"
+        deck.receive(SnapshotFixtures.snapshot(items: items))
+        deck.state.focus = .items
+        _ = deck.handle(.character("/"))
+        for character in "res" { _ = deck.handle(.character(character)) }
+        _ = deck.handle(.enter)
+        #expect(Rows.items(deck.snapshot, deck.state).map(\.jobName) == ["resnet"])
+        deck.state.filters[.pane(.items)] = "!res"
+        #expect(Rows.items(deck.snapshot, deck.state).map(\.jobName) == ["bert"])
+        _ = deck.handle(.character(":"))
+        for character in "jo" { _ = deck.handle(.character(character)) }
+        _ = deck.handle(.tab)
+        guard case .command(let text)? = deck.state.overlay else { Issue.record("no prompt"); return }
+        #expect(text == "jobs")
+        _ = deck.handle(.enter)
+        #expect(deck.state.screen == .jobs)
+        #expect(deck.render(width: 140, height: 20).plainText.contains("python t.py"))
+    }
+
+    @Test func themesDegradeAndMonochromeKeepsStatesApart() throws {
+        let theme = try Theme.parse("palette:\n  sky: \"#5fafd7\"\nroles:\n  state.running: {fg: sky, attrs: [bold]}\n", name: "t", source: "t.yaml")
+        #expect(theme.resolve(.stateRunning, depth: .direct).foreground == .number(0x5fafd7))
+        #expect(theme.resolve(.stateRunning, depth: .xterm256).foreground == .number(74))
+        // Sky blue becomes one of the blues or cyans of the 16 ANSI colours.
+        #expect([TerminalColor.number(4), .number(6), .number(12), .number(14)].contains(theme.resolve(.stateRunning, depth: .ansi16).foreground))
+        #expect(theme.resolve(.stateRunning, depth: .ansi8).foreground == .number(4) || theme.resolve(.stateRunning, depth: .ansi8).foreground == .number(6))
+        let states: [Role] = [.stateQueued, .stateLeased, .stateBuilding, .stateRunning, .stateFailed, .stateCancelled]
+        let looks = Set(states.map { theme.resolve($0, depth: .monochrome).attributes.rawValue })
+        #expect(looks.count == states.count, "monochrome states must look different")
+        #expect(throws: ValidationFailure.self) { try Theme.parse("roles:\n  state.running: {fg: nocolour}\n", name: "bad", source: "bad.yaml") }
+        do {
+            _ = try Theme.parse("roles:\n  border: {fg: red}\n  state.runing: {fg: red}\n", name: "bad", source: "bad.yaml")
+        } catch {
+            #expect(error.issues.first?.formatted(source: "bad.yaml") == "bad.yaml:3: roles.state.runing: unknown role")
+        }
+    }
+
+    @Test func shippedThemesAllParse() throws {
+        let themes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("themes")
+        let catalog = ThemeCatalog(directories: [themes])
+        #expect(Set(catalog.names).isSuperset(of: ["default", "light", "mono", "dracula"]))
+        for name in catalog.names {
+            let loaded = catalog.load(name)
+            #expect(loaded.problem == nil, "\(name): \(loaded.problem ?? "")")
+        }
+        let user = FileManager.default.temporaryDirectory.appendingPathComponent("ld-themes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: user, withIntermediateDirectories: true)
+        try Data("roles:\n  title: {fg: green}\n  bogus: {}\n".utf8).write(to: user.appendingPathComponent("light.yaml"))
+        let overridden = ThemeCatalog(directories: [user, themes]).load("light")
+        #expect(overridden.problem?.contains("light.yaml:3: roles.bogus: unknown role") == true)
+        #expect(overridden.theme.name == "default", "a bad theme falls back to the default")
+    }
+}

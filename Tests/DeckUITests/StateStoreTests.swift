@@ -1,0 +1,111 @@
+import Foundation
+@testable import DeckUI
+import LaunchAgent
+import LaunchModel
+import Synchronization
+import Testing
+
+/// A source that tests control: what `changes` returns, whether it fails, and how long it takes.
+final class ScriptedSource: SnapshotSource {
+    let state = Mutex<(changes: [ChangeSet], failing: Bool, calls: Int, gate: Bool)>(([], false, 0, false))
+
+    func changes(since cursor: Int64) async throws -> ChangeSet {
+        let (next, failing) = state.withLock { state -> (ChangeSet?, Bool) in
+            state.calls += 1
+            return (state.changes.isEmpty ? nil : state.changes.removeFirst(), state.failing)
+        }
+        while state.withLock({ $0.gate }) { try await Task.sleep(for: .milliseconds(5)) }
+        if failing { throw TestFailure.unreachable }
+        return next ?? ChangeSet(cursor: cursor)
+    }
+
+    func jobs() async throws -> [JobSummary] { [] }
+    func logs(itemID: String, tail: Int?) async throws -> [LogLine] { [] }
+    func agentStatuses() async -> [String: AgentStatus] { [:] }
+
+    enum TestFailure: Error, CustomStringConvertible {
+        case unreachable
+        var description: String { "connection refused" }
+    }
+}
+
+final class TestClock: Sendable {
+    let current = Mutex(SnapshotFixtures.now)
+    var now: Date { current.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+@Suite struct StateStoreTests {
+    @Test func changesAreAppliedAndOnlyChangedRowsFlash() async {
+        let source = ScriptedSource()
+        let clock = TestClock()
+        let store = StateStore(source: source, clock: { clock.now })
+        let first = SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .queued)
+        let second = SnapshotFixtures.item("01BBBBBBBBBBBBBBBBBBBBBBBB", state: .queued)
+        var running = first
+        running.state = .running
+        source.state.withLock {
+            $0.changes = [ChangeSet(cursor: 5, items: [first, second], queues: [SnapshotFixtures.queue("gpu")]),
+                          ChangeSet(cursor: 6, items: [running])]
+        }
+        let initial = await store.poll()
+        #expect(initial?.items["gpu"]?.count == 2)
+        #expect(initial?.changed.isEmpty == true, "the first load flashes nothing")
+        let next = await store.poll()
+        #expect(next?.items["gpu"]?.map(\.state) == [.running, .queued])
+        #expect(next?.changed == [first.id])
+        #expect(next?.queues.first?.depth[.running] == 1)
+    }
+
+    @Test func overlappingPollsAreDropped() async {
+        let source = ScriptedSource()
+        let store = StateStore(source: source)
+        source.state.withLock { $0.gate = true }
+        async let slow = store.poll()
+        try? await Task.sleep(for: .milliseconds(50))
+        let dropped = await store.poll()
+        #expect(dropped == nil)
+        source.state.withLock { $0.gate = false }
+        #expect(await slow != nil)
+        #expect(await store.droppedPolls == 1)
+        #expect(source.state.withLock { $0.calls } == 1)
+    }
+
+    @Test func failuresBackOffAndShowStaleness() async {
+        let source = ScriptedSource()
+        let clock = TestClock()
+        let store = StateStore(source: source, clock: { clock.now })
+        _ = await store.poll()
+        source.state.withLock { $0.failing = true }
+        clock.advance(4)
+        let failed = await store.poll()
+        #expect(failed?.staleness.text == "backend unreachable: connection refused")
+        #expect(failed?.staleness.stale == true)
+        #expect(failed?.updatedAt == SnapshotFixtures.now, "the last good data and its time stay")
+
+        // Backing off: 1 s after the first failure, then 2 s, 4 s ...
+        #expect(await store.poll() == nil)
+        clock.advance(1.1)
+        _ = await store.poll()
+        clock.advance(1.1)
+        #expect(await store.poll() == nil, "second failure waits 2 s")
+        clock.advance(1)
+        source.state.withLock { $0.failing = false }
+        let recovered = await store.poll()
+        #expect(recovered?.error == nil)
+        #expect(recovered?.staleness.text == "updated 0s ago")
+        clock.advance(4)
+        #expect(await store.snapshot.staleness.text == "updated 0s ago", "the snapshot's own clock is when it was made")
+        #expect(source.state.withLock { $0.calls } == 4)
+    }
+
+    @Test func aUsersActionPollsAtOnceEvenWhileBackingOff() async {
+        let source = ScriptedSource()
+        let clock = TestClock()
+        let store = StateStore(source: source, clock: { clock.now })
+        source.state.withLock { $0.failing = true }
+        _ = await store.poll()
+        #expect(await store.poll() == nil)
+        #expect(await store.poll(force: true) != nil)
+    }
+}
