@@ -69,7 +69,7 @@ struct TableView {
         return first
     }
 
-    static let flexibleMinimum = 12
+    static let flexibleMinimum = 16
 
     /// Fixed widths first; the flexible column takes the rest. When the pane is too narrow for the flexible
     /// column's minimum, optional columns go (highest drop order first); whatever still does not fit is cut.

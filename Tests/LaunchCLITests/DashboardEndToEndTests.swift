@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+
+/// The dashboard in a real terminal: the built binary inside tmux, keys sent with `send-keys`, the screen read
+/// with `capture-pane`, waiting for text (never fixed sleeps).
+@Suite(.serialized) struct DashboardEndToEndTests {
+    /// A tmux server of its own, so tests never touch the user's sessions.
+    struct Tmux {
+        let socket = "launchdeck-test-\(UUID().uuidString.prefix(8))"
+
+        @discardableResult
+        func run(_ arguments: [String]) -> String {
+            // posix_spawn and waitpid rather than Foundation's Process: a `new-session` client forks the tmux server
+            // and exits, and Process was seen never to notice that exit. Output goes to a file, since the server
+            // would keep an inherited pipe open forever.
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: file) }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, file.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            let argv = ["tmux", "-L", socket] + arguments
+            var cArguments = argv.map { strdup($0) } + [nil]
+            defer { cArguments.forEach { free($0) } }
+            var pid: pid_t = 0
+            guard posix_spawnp(&pid, "tmux", &actions, nil, &cArguments, environ) == 0 else { return "" }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            return (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+        }
+
+        func keys(_ keys: String...) { run(["send-keys", "-t", "deck"] + keys) }
+        func type(_ text: String) { run(["send-keys", "-t", "deck", "-l", text]) }
+        var screen: String { run(["capture-pane", "-t", "deck", "-p"]) }
+
+        func waitFor(_ text: String, timeout: Double = 20) -> Bool {
+            eventually(timeout: timeout, every: 0.1) { screen.contains(text) }
+        }
+
+        func kill() { run(["kill-server"]) }
+    }
+
+    @Test func aUserSessionFromOpenToQuit() throws {
+        guard RequiredComponent.available("tmux", probe: ["tmux", "-V"]) else { return }
+        let cli = try LaunchdeckProcess()
+        let marker = cli.home.appendingPathComponent("editor-ran-once")
+        let editor = try cli.write("editor.sh", """
+            #!/bin/sh
+            if [ ! -f "\(marker.path)" ]; then
+              touch "\(marker.path)"
+              printf 'resource: [broken\\n' > "$1"
+            else
+              printf '# edited in the dashboard\\nvariables:\\n  timeout_minutes: {type: int, default: 10, min: 1, max: 120}\\nresource:\\n  timeout: "{{timeout_minutes}}m"\\n' > "$1"
+            fi
+            """, executable: true)
+        let after = cli.home.appendingPathComponent("after-quit")
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        let command = "env LAUNCHDECK_HOME='\(cli.home.path)' EDITOR='\(editor.path)' VISUAL= WANDB_API_KEY=hidden-secret-123 "
+            + "'\(LaunchdeckProcess.binary.path)' --refresh 0.5; stty -a > '\(after.path)'; echo DASHBOARD-EXITED; sleep 60"
+        tmux.run(["new-session", "-d", "-s", "deck", "-x", "120", "-y", "40", command])
+
+        // Open: the demo queue, job and a local agent appear, and the demo item runs.
+        #expect(tmux.waitFor("[1] Queues (1)"), "\(tmux.screen)")
+        #expect(tmux.waitFor("Items of local"))
+        #expect(tmux.waitFor("demo-train:v1"), "\(tmux.screen)")
+        #expect(tmux.waitFor("succeeded", timeout: 30), "\(tmux.screen)")
+
+        // Enqueue with a template variable, checked by the form.
+        tmux.keys("1")
+        tmux.keys("n")
+        #expect(tmux.waitFor("Enqueue on local"))
+        tmux.keys("Down", "Down", "Down")
+        tmux.type("500")
+        #expect(tmux.waitFor("500 is above max 120"))
+        tmux.keys("BSpace", "BSpace", "BSpace")
+        tmux.type("7")
+        tmux.keys("Enter")
+        #expect(tmux.waitFor("enqueued "), "\(tmux.screen)")
+        let items = try cli.items()
+        let enqueued = try #require(items.values.first { ($0["variables"] as? [String: Any])?["timeout_minutes"] as? Int == 7 })
+        let id = try #require(enqueued["id"] as? String)
+
+        // Watch it run to succeeded with its log lines.
+        tmux.keys("l")
+        #expect(tmux.waitFor("Logs · all streams"))
+        #expect(tmux.waitFor("epoch 3/3", timeout: 30), "\(tmux.screen)")
+        #expect(tmux.waitFor("succeeded (exit 0)", timeout: 30))
+        tmux.keys("Escape")
+
+        // Relaunch by keypress.
+        #expect(tmux.waitFor("[2] Items of local"))
+        tmux.keys("r")
+        #expect(tmux.waitFor("relaunched \(id) as"), "\(tmux.screen)")
+        #expect(eventually { (try? cli.items().values.contains { $0["relaunch_of"] as? String == id }) ?? false })
+
+        // Edit the queue's configuration: invalid YAML first (shown in a dialog), then fixed.
+        tmux.keys("1")
+        tmux.keys("e")
+        #expect(tmux.waitFor("NOT saved"), "\(tmux.screen)")
+        #expect(tmux.screen.contains("YAML syntax error"))
+        tmux.keys("Enter")
+        #expect(tmux.waitFor("configuration updated"), "\(tmux.screen)")
+        let queue = try #require(try cli.json("queue", "describe", "local", "-o", "json") as? [String: Any])
+        #expect((queue["config_text"] as? String)?.hasPrefix("# edited in the dashboard") == true)
+
+        // Inspect the agent's environment; secrets stay hidden.
+        tmux.keys("3")
+        tmux.keys("Enter")
+        #expect(tmux.waitFor("Environment (secrets redacted)"), "\(tmux.screen)")
+        #expect(tmux.screen.contains("CPU"))
+        #expect(!tmux.screen.contains("hidden-secret-123"))
+        tmux.keys("Escape")
+
+        // Resize below the minimum and back.
+        tmux.run(["resize-window", "-t", "deck", "-x", "30", "-y", "8"])
+        #expect(tmux.waitFor("terminal too small"), "\(tmux.screen)")
+        tmux.run(["resize-window", "-t", "deck", "-x", "120", "-y", "40"])
+        #expect(tmux.waitFor("[1] Queues"))
+
+        // Quit: the terminal is back in its normal mode.
+        tmux.keys("q")
+        #expect(tmux.waitFor("DASHBOARD-EXITED"), "\(tmux.screen)")
+        let modes = try String(contentsOf: after, encoding: .utf8)
+        #expect(modes.contains(" icanon") && modes.contains(" echo"), "\(modes)")
+    }
+
+    @Test func onceRendersTheViewsAndExitsThreeWhenSomethingNeedsAHuman() throws {
+        let cli = try LaunchdeckProcess()
+        _ = try cli.write("job/run.sh", "exit 3\n")
+        #expect(try cli.run("job", "create", "bad", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
+        #expect(try cli.run("queue", "create", "q", "--target", "local-process").status == 0)
+        let healthy = try cli.run("--once")
+        #expect(healthy.status == 0, "\(healthy.stderr)")
+        #expect(healthy.stdout.contains("[1] Queues (1)") && healthy.stdout.contains("[3] Agents (0)"))
+
+        let id = try cli.enqueueID("bad", "--queue", "q")
+        let agent = try cli.startAgent(queues: ["q"])
+        defer { agent.terminate(); agent.waitUntilExit() }
+        #expect(try eventually { try cli.state(id) == "failed" })
+        let failing = try cli.run("--once")
+        #expect(failing.status == 3)
+        #expect(failing.stdout.contains("failed"))
+        let json = try cli.run("--once", "--output", "json")
+        #expect(json.status == 3)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(report["needs_attention"] as? Bool == true)
+        #expect((report["items"] as? [[String: Any]])?.first?["state"] as? String == "failed")
+    }
+}
