@@ -10,6 +10,13 @@ public struct QueueRow: Sendable, Hashable {
     public var throughput: [Int]
     /// Failed items finished in the last hour.
     public var recentFailures: Int
+
+    public init(queue: Queue, depth: QueueDepth, throughput: [Int], recentFailures: Int) {
+        self.queue = queue
+        self.depth = depth
+        self.throughput = throughput
+        self.recentFailures = recentFailures
+    }
 }
 
 /// An immutable picture of everything the dashboard shows; views render it and nothing else.

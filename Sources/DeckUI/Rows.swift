@@ -34,8 +34,9 @@ public enum Rows {
         let key = CacheKey(version: snapshot.version, queue: queue, filter: filterText ?? "", sort: order)
         if let cached = cache.withLock({ $0?.key == key ? $0?.rows : nil }) { return cached }
         let filter = RowFilter(filterText)
-        var rows = (snapshot.items[queue] ?? []).filter {
-            filter.isEmpty || filter.matches("\($0.id) \($0.jobReference) \($0.priority) \($0.state) \($0.agentID ?? "")")
+        var rows = snapshot.items[queue] ?? []
+        if !filter.isEmpty {
+            rows = rows.filter { filter.matches("\($0.id) \($0.jobReference) \($0.priority) \($0.state) \($0.agentID ?? "")") }
         }
         switch order.column {
         case 1: rows.sort { ($0.jobName, $0.jobVersion, $0.id) > ($1.jobName, $1.jobVersion, $1.id) }

@@ -46,6 +46,8 @@ public actor StateStore {
     private var agents: [String: Agent] = [:]
     private var jobs: [JobSummary] = []
     private var itemsByQueue: [String: [LaunchItem]] = [:]
+    /// Where each item sits in its queue's list, so a change costs O(1) instead of a re-sort.
+    private var position: [String: Int] = [:]
     private var polling = false
     private var failures = 0
     private var retryAt: Date?
@@ -88,11 +90,9 @@ public actor StateStore {
         do {
             let changes = try await source.changes(since: cursor)
             var changed = Set<String>()
-            var dirtyQueues = Set<String>()
+            var resort = Set<String>()
             for item in changes.items {
-                if let old = items[item.id], old.queue != item.queue { dirtyQueues.insert(old.queue) }
-                items[item.id] = item
-                dirtyQueues.insert(item.queue)
+                apply(item, resort: &resort)
                 if cursor > 0 { changed.insert(item.id) }
             }
             for queue in changes.queues {
@@ -101,7 +101,7 @@ public actor StateStore {
             }
             for name in changes.deletedQueues { queues[name] = nil }
             for agent in changes.agents { agents[agent.id] = agent }
-            if cursor == 0 || !dirtyQueues.isEmpty { rebuildQueues(cursor == 0 ? Set(itemsByQueue.keys).union(items.values.map(\.queue)) : dirtyQueues) }
+            for name in resort { rebuild(name) }
             cursor = changes.cursor
             jobs = try await source.jobs()
             if let watched = watchedLog {
@@ -122,16 +122,33 @@ public actor StateStore {
         return snapshot
     }
 
-    /// Re-sorts the item lists of the queues that changed; the others are reused as they are.
-    private func rebuildQueues(_ names: Set<String>) {
-        guard !names.isEmpty else { return }
-        var grouped: [String: [LaunchItem]] = [:]
-        for item in items.values where names.contains(item.queue) {
-            grouped[item.queue, default: []].append(item)
+    /// Puts a changed item in its queue's list: in place when it was there, appended when new (new items are
+    /// the newest, so the list stays in enqueue order); only an out-of-order arrival costs a re-sort.
+    private func apply(_ item: LaunchItem, resort: inout Set<String>) {
+        if let old = items[item.id], old.queue != item.queue {
+            itemsByQueue[old.queue]?.removeAll { $0.id == item.id }
+            resort.insert(old.queue)
         }
-        for name in names {
-            itemsByQueue[name] = (grouped[name] ?? []).sorted { $0.timestamps.enqueued == $1.timestamps.enqueued ? $0.id < $1.id : $0.timestamps.enqueued < $1.timestamps.enqueued }
+        items[item.id] = item
+        if let index = position[item.id], let list = itemsByQueue[item.queue], index < list.count, list[index].id == item.id {
+            itemsByQueue[item.queue]![index] = item
+            return
         }
+        var list = itemsByQueue[item.queue] ?? []
+        if let last = list.last, Self.before(item, last) { resort.insert(item.queue) }
+        position[item.id] = list.count
+        list.append(item)
+        itemsByQueue[item.queue] = list
+    }
+
+    private func rebuild(_ name: String) {
+        let sorted = (itemsByQueue[name] ?? []).sorted(by: Self.before)
+        for (index, item) in sorted.enumerated() { position[item.id] = index }
+        itemsByQueue[name] = sorted
+    }
+
+    static func before(_ a: LaunchItem, _ b: LaunchItem) -> Bool {
+        a.timestamps.enqueued == b.timestamps.enqueued ? a.id < b.id : a.timestamps.enqueued < b.timestamps.enqueued
     }
 
     private func publish(changed: Set<String>, error: String?, updated: Date?) {

@@ -129,3 +129,15 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: store.directory.appendingPathComponent("launchdeck.db-wal").path))
     }
 }
+
+/// The poll query must use the change index whatever the table size: checked on the query plan, not on timings.
+@Suite struct PollPlanTests {
+    @Test func changesSinceUsesTheChangeIndex() async throws {
+        let store = try StoreFixture()
+        try await store.makeJob()
+        try await store.makeQueue("q")
+        _ = try await store.enqueue("q", count: 50)
+        let plan = try await store.backend.explainChangesPlan()
+        #expect(plan.allSatisfy { !$0.contains("SCAN") }, "\(plan)")
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+
+/// `launchdeck bench`: measures the store, dispatch, end-to-end throughput, the dashboard and poll cost,
+/// in one run on this machine, and prints a table (or JSON). Goals are printed beside the figures; nothing here
+/// is a pass/fail test.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure LaunchDeck on this machine and print the figures.")
+
+    enum Group: String, ExpressibleByArgument, CaseIterable { case store, agent, dashboard }
+    enum Format: String, ExpressibleByArgument { case table, json }
+
+    @Option(name: [.short, .long], help: "table or json.") var output: Format = .table
+    @Option(help: "Only these groups (repeatable): store, agent, dashboard.") var only: [Group] = []
+    @Option(help: "Items for the dispatch latency run.") var dispatchItems: Int = 200
+    @Option(help: "Items for the end-to-end run.") var endToEndItems: Int = 500
+    @Option(help: "Items in the dashboard's queue.") var dashboardItems: Int = 100_000
+
+    func run() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-bench-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        #if DEBUG
+        let build = "debug"
+        #else
+        let build = "release"
+        #endif
+        var report = BenchReport(host: ProcessInfo.processInfo.hostName, cores: ProcessInfo.processInfo.activeProcessorCount,
+                                 memoryGiB: Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824, swiftBuild: build)
+        let groups = only.isEmpty ? Group.allCases : only
+        // The dashboard runs first, so its peak memory is not the store's.
+        if groups.contains(.dashboard) { await DashboardBench.run(into: &report, items: dashboardItems) }
+        if groups.contains(.store) { try await StoreBench.run(root: root, into: &report) }
+        if groups.contains(.agent) {
+            try await AgentBench.run(root: root, into: &report, dispatchItems: dispatchItems, endToEndItems: endToEndItems)
+        }
+        switch output {
+        case .table: print(report.table)
+        case .json: print(try JSONOutput.encode(report))
+        }
+    }
+}
