@@ -23,7 +23,8 @@ actor LogSink {
     }
 
     func append(_ stream: LogStream, _ line: String) {
-        let clean = redactor.redact(line)
+        // SQLite text ends at a NUL byte: keep the rest of the line by writing the NUL out visibly.
+        let clean = redactor.redact(line.contains("\u{0}") ? line.replacingOccurrences(of: "\u{0}", with: "\\x00") : line)
         pending[stream, default: []].append(clean)
         pendingCount += 1
         recentLines.append(clean)

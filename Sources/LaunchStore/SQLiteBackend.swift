@@ -87,4 +87,11 @@ public final class SQLiteBackend: LaunchBackend {
     }
 
     var now: Date { clock() }
+
+    /// SQLite's own check of the file: `ok` when nothing is damaged.
+    public func integrityCheck() async throws -> String {
+        try await read { db in
+            try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n")
+        }
+    }
 }

@@ -7,7 +7,7 @@ import LaunchStore
 struct DebugCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug", abstract: "Internal tools for tests and benchmarks.", shouldDisplay: false,
-        subcommands: [LeaseWorker.self])
+        subcommands: [LeaseWorker.self, EnqueueBurst.self, IntegrityCheck.self])
 }
 
 /// Leases items until the queues stay empty, printing each leased id on its own line and finishing it,
@@ -38,5 +38,34 @@ struct LeaseWorker: AsyncParsableCommand {
             }
         }
         print(output, terminator: "")
+    }
+}
+
+/// Enqueues items one transaction at a time and prints each acknowledged id at once, so a test can kill it
+/// mid-burst and check that every acknowledged item survived.
+struct EnqueueBurst: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "enqueue-burst")
+    @Option var job: String
+    @Option var queue: String
+    @Option var count: Int = 1000
+
+    func run() async throws {
+        let backend = try CommandContext.open().backend
+        let request = EnqueueRequest(job: try JobReference(parsing: job), queue: queue)
+        for _ in 0..<count {
+            let item = try await backend.enqueue(request)
+            FileHandle.standardOutput.write(Data((item.id + "\n").utf8))
+        }
+    }
+}
+
+/// Runs SQLite's `PRAGMA integrity_check` on the data directory's database.
+struct IntegrityCheck: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "integrity-check")
+
+    func run() async throws {
+        let result = try await CommandContext.open().backend.integrityCheck()
+        print(result)
+        if result != "ok" { throw CommandExit(code: 1, message: "integrity check failed") }
     }
 }

@@ -222,3 +222,45 @@ import Testing
         #expect(overridden.theme.name == "default", "a bad theme falls back to the default")
     }
 }
+
+@Suite struct RobustnessTests {
+    @Test func everySizeFromOneByOneRendersWithoutCrashing() {
+        let snapshot = SnapshotFixtures.snapshot(items: [SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running)],
+                                                 agents: [SnapshotFixtures.agent("ag1", name: "gpu-box")])
+        let app = DeckApp()
+        app.receive(snapshot)
+        // A resize storm: 50 sizes in a row, over every screen and overlay.
+        let screens: [Screen] = [.main, .jobs, .log(item: "01AAAAAAAAAAAAAAAAAAAAAAAA"), .detail(.agent("ag1")), .config(queue: "gpu")]
+        for (index, screen) in screens.enumerated() {
+            app.state.screens = [.main, screen]
+            app.state.overlay = index % 2 == 0 ? .help : .confirm(ConfirmDialog(title: "t", message: "m", effect: .refresh))
+            for size in 0..<50 {
+                let width = 1 + (size * 37) % 200
+                let height = 1 + (size * 13) % 70
+                let frame = app.render(width: width, height: height)
+                #expect(frame.width == width && frame.height == height)
+            }
+        }
+    }
+
+    @Test func mutatedThemesNeverCrash() throws {
+        let themes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("themes")
+        let seed = try String(contentsOf: themes.appendingPathComponent("default.yaml"), encoding: .utf8)
+        var state: UInt64 = 42
+        for _ in 0..<2000 {
+            var characters = Array(seed)
+            for _ in 0..<4 {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                let index = Int(state >> 33) % max(1, characters.count)
+                let replacement = Array("{}[]:#\"x- \n")[Int(state >> 20) % 11]
+                if !characters.isEmpty { characters[index] = replacement }
+            }
+            do {
+                _ = try Theme.parse(String(characters), name: "fuzz", source: "fuzz.yaml")
+            } catch {
+                #expect(!error.issues.isEmpty)
+            }
+        }
+    }
+}

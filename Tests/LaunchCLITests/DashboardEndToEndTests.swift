@@ -119,6 +119,12 @@ import Testing
         #expect(tmux.waitFor("terminal too small"), "\(tmux.screen)")
         tmux.run(["resize-window", "-t", "deck", "-x", "120", "-y", "40"])
         #expect(tmux.waitFor("[1] Queues"))
+        // A resize storm, 1x1 included: the dashboard keeps up and ends on the right layout.
+        for step in 0..<50 {
+            tmux.run(["resize-window", "-t", "deck", "-x", String(1 + (step * 37) % 160), "-y", String(1 + (step * 11) % 50)])
+        }
+        tmux.run(["resize-window", "-t", "deck", "-x", "100", "-y", "30"])
+        #expect(tmux.waitFor("[3] Agents"), "\(tmux.screen)")
 
         // Quit: the terminal is back in its normal mode.
         tmux.keys("q")
