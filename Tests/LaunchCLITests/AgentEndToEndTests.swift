@@ -93,15 +93,7 @@ import Testing
         let cli = try LaunchdeckProcess()
         let record = cli.home.appendingPathComponent("record")
         // Each run checks that no earlier attempt of its item is still alive, then works for a while.
-        _ = try cli.write("job/run.sh", """
-            #!/bin/sh
-            for pid in $(grep "^start $LAUNCHDECK_ITEM_ID " "\(record.path)" 2>/dev/null | cut -d' ' -f4); do
-              if kill -0 "$pid" 2>/dev/null; then echo "overlap $LAUNCHDECK_ITEM_ID $pid" >> "\(record.path)"; fi
-            done
-            echo "start $LAUNCHDECK_ITEM_ID $LAUNCHDECK_ATTEMPT $$" >> "\(record.path)"
-            sleep 1
-            echo "end $LAUNCHDECK_ITEM_ID $$" >> "\(record.path)"
-            """)
+        _ = try cli.write("job/run.sh", OverlapRecordingJob.script(record: record, seconds: 1))
         #expect(try cli.run("job", "create", "work", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
         #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
         let ids = try (0..<8).map { _ in try cli.enqueueID("work", "--queue", "local") }
@@ -115,11 +107,7 @@ import Testing
         defer { second.terminate(); second.waitUntilExit() }
         #expect(try eventually(timeout: 60) { try cli.items().values.allSatisfy { $0["state"] as? String == "succeeded" } })
 
-        let lines = try String(contentsOf: record, encoding: .utf8).split(separator: "\n")
-        #expect(!lines.contains { $0.hasPrefix("overlap") }, "\(lines.filter { $0.hasPrefix("overlap") })")
-        for id in ids {
-            #expect(lines.filter { $0.hasPrefix("end \(id) ") }.count == 1, "item \(id) finished \(lines.filter { $0.hasPrefix("end \(id) ") }.count) times")
-        }
+        try OverlapRecordingJob.verify(record: record, items: ids)
         let items = try cli.items()
         #expect(items.values.contains { ($0["attempts"] as? Int ?? 0) == 2 }, "some item was taken over")
     }

@@ -84,15 +84,7 @@ import Testing
         }
         let name = "launchdeck-\(id.lowercased())"
         func containerRunning() -> Bool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["podman", "ps", "--quiet", "--filter", "name=^\(name)$"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try? process.run()
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return !output.isEmpty
+            !podman(["ps", "--quiet", "--filter", "name=^\(name)$"]).isEmpty
         }
         #expect(try eventually(timeout: 120) { try cli.state(id) == "running" && containerRunning() })
         // The build's progress reached the item, and stays while the job reports none of its own.
@@ -105,21 +97,21 @@ import Testing
 
     /// Images this test built; the machine keeps only the shared base image.
     func removeImages() {
-        let list = Process()
-        list.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        list.arguments = ["podman", "images", "--quiet", "--filter", "reference=localhost/launchdeck/\(job)"]
+        let ids = podman(["images", "--quiet", "--filter", "reference=localhost/launchdeck/\(job)"]).split(separator: "\n").map(String.init)
+        if !ids.isEmpty { _ = podman(["rmi", "--force"] + Set(ids)) }
+    }
+
+    /// Runs podman and returns what it printed.
+    func podman(_ arguments: [String]) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["podman"] + arguments
         let pipe = Pipe()
-        list.standardOutput = pipe
-        try? list.run()
-        let ids = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").map(String.init)
-        list.waitUntilExit()
-        guard !ids.isEmpty else { return }
-        let remove = Process()
-        remove.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        remove.arguments = ["podman", "rmi", "--force"] + Set(ids)
-        remove.standardOutput = FileHandle.nullDevice
-        remove.standardError = FileHandle.nullDevice
-        try? remove.run()
-        remove.waitUntilExit()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -69,3 +69,29 @@ import Testing
         }
     }
 }
+
+/// Agents killed with SIGKILL at random moments, again and again, while another keeps working.
+@Suite(.serialized) struct AgentChaosTests {
+    @Test func itemsEndExactlyOnceThroughFiveAgentKills() throws {
+        let cli = try LaunchdeckProcess()
+        let record = cli.home.appendingPathComponent("record")
+        _ = try cli.write("job/run.sh", OverlapRecordingJob.script(record: record, seconds: 0.1))
+        #expect(try cli.run("job", "create", "work", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
+        let config = try cli.write("q.yaml", "max_attempts: 10\n")
+        #expect(try cli.run("queue", "create", "local", "--target", "local-process", "--config", config.path).status == 0)
+        let ids = try (0..<200).map { _ in try cli.enqueueID("work", "--queue", "local") }
+
+        let steady = try cli.startAgent(queues: ["local"], maxJobs: 2, leaseSeconds: 3, name: "steady")
+        defer { steady.terminate(); steady.waitUntilExit() }
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<5 {
+            let victim = try cli.startAgent(queues: ["local"], maxJobs: 3, leaseSeconds: 3, name: "victim-\(round)")
+            Thread.sleep(forTimeInterval: Double.random(in: 0.5...2.0, using: &generator))
+            kill(victim.processIdentifier, SIGKILL)
+            victim.waitUntilExit()
+        }
+        #expect(try eventually(timeout: 120) { try cli.items().values.allSatisfy { ($0["state"] as? String) == "succeeded" } },
+                "\((try? cli.items().values.compactMap { $0["state"] as? String }) ?? [])")
+        try OverlapRecordingJob.verify(record: record, items: ids)
+    }
+}
