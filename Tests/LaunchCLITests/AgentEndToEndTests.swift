@@ -107,7 +107,8 @@ import Testing
         defer { second.terminate(); second.waitUntilExit() }
         #expect(try eventually(timeout: 60) { try cli.items().values.allSatisfy { $0["state"] as? String == "succeeded" } })
 
-        try OverlapRecordingJob.verify(record: record, items: ids)
+        let attempts = try cli.items().compactMapValues { $0["attempts"] as? Int }
+        try OverlapRecordingJob.verify(record: record, items: ids, attempts: attempts)
         let items = try cli.items()
         #expect(items.values.contains { ($0["attempts"] as? Int ?? 0) == 2 }, "some item was taken over")
     }

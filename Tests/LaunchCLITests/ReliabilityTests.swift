@@ -92,6 +92,7 @@ import Testing
         }
         #expect(try eventually(timeout: 120) { try cli.items().values.allSatisfy { ($0["state"] as? String) == "succeeded" } },
                 "\((try? cli.items().values.compactMap { $0["state"] as? String }) ?? [])")
-        try OverlapRecordingJob.verify(record: record, items: ids)
+        let attempts = try cli.items().compactMapValues { $0["attempts"] as? Int }
+        try OverlapRecordingJob.verify(record: record, items: ids, attempts: attempts)
     }
 }
