@@ -48,6 +48,10 @@ public struct AgentEnvironment: Sendable, Hashable, Codable {
         public var name: String
         public var memoryMiB: Int?
         public var driver: String?
+        enum CodingKeys: String, CodingKey {
+            case index, name, memoryMiB = "memory_mib", driver
+        }
+
         public init(index: Int, name: String, memoryMiB: Int? = nil, driver: String? = nil) {
             self.index = index
             self.name = name
@@ -85,6 +89,14 @@ public struct AgentEnvironment: Sendable, Hashable, Codable {
     /// Already redacted by `SecretRedactor` before it is stored.
     public var environmentVariables: [String: String]
     public var probedAt: Date?
+
+    /// snake_case, like every other JSON LaunchDeck prints or stores.
+    enum CodingKeys: String, CodingKey {
+        case hostname, os, kernel, architecture, cpuModel = "cpu_model", cpuCount = "cpu_count", memoryBytes = "memory_bytes"
+        case gpus, runtimes, slurmAvailable = "slurm_available", kubectlAvailable = "kubectl_available"
+        case kubernetesContext = "kubernetes_context", agentVersion = "agent_version", pid, workingDirectory = "working_directory"
+        case queues, maxJobs = "max_jobs", environmentVariables = "environment_variables", probedAt = "probed_at"
+    }
 
     public init(hostname: String? = nil, os: String? = nil, kernel: String? = nil, architecture: String? = nil,
                 cpuModel: String? = nil, cpuCount: Int? = nil, memoryBytes: UInt64? = nil, gpus: [GPU] = [],

@@ -56,7 +56,7 @@ import Testing
         let agents = try #require(try cli.json("agent", "list", "-o", "json") as? [[String: Any]])
         #expect(agents.count == 1)
         let environment = try #require(agents.first?["environment"] as? [String: Any])
-        #expect((environment["cpuCount"] as? Int ?? 0) >= 1)
+        #expect((environment["cpu_count"] as? Int ?? 0) >= 1)
         #expect(environment["hostname"] is String && environment["kernel"] is String)
         let status = try cli.run("agent", "status")
         #expect(status.stdout.contains("test-agent") && status.stdout.contains("finished \(good): succeeded"), "\(status.stdout)")
