@@ -202,6 +202,7 @@ public final class DeckSession {
                 app.flash(.info, "queue \(name): no changes")
             case .saved(let config):
                 if let failure = blockingError({ _ = try await backend.updateQueueConfig(name: name, config: config) }) {
+                    session.storeFailed(text, reason: failure)
                     edits[name] = session
                     app.state.overlay = .editFailed(queue: name, issues: ["\(failure)"])
                 } else {

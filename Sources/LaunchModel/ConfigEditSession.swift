@@ -16,6 +16,8 @@ public struct ConfigEditSession: Sendable {
     public let original: String
     public private(set) var rejectedText: String?
     public private(set) var issues: [ValidationIssue] = []
+    /// The rejected text was valid but could not be stored: saving it unchanged tries again instead of giving up.
+    private var rejectedByStore = false
 
     public init(target: TargetKind, original: String) {
         self.target = target
@@ -36,7 +38,8 @@ public struct ConfigEditSession: Sendable {
     private var header: String {
         guard rejectedText != nil else { return "" }
         var lines = ["\(Self.marker)this configuration was NOT saved; fix the errors below and save again,",
-                     "\(Self.marker)or save it unchanged to give up (your text is kept)."]
+                     rejectedByStore ? "\(Self.marker)or save it unchanged to try again."
+                                     : "\(Self.marker)or save it unchanged to give up (your text is kept)."]
         lines += issues.map { "\(Self.marker)  \($0.line.map { "line \($0): " } ?? "")\($0.description)" }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -44,14 +47,23 @@ public struct ConfigEditSession: Sendable {
     public mutating func submit(_ fileText: String, source: String? = nil) -> Outcome {
         let body = Self.stripHeader(fileText)
         if rejectedText == nil && body == original { return .unchanged }
-        if let rejected = rejectedText, body == rejected { return .abandoned(text: body) }
+        if let rejected = rejectedText, body == rejected, !rejectedByStore { return .abandoned(text: body) }
         do {
             return .saved(try QueueConfig.parse(body, target: target, source: source))
         } catch {
             rejectedText = body
             issues = error.issues
+            rejectedByStore = false
             return .invalid(error)
         }
+    }
+
+    /// The text was valid but the store could not save it (disk full, read-only data directory): keep the
+    /// user's text, show why on top of it, and let the user save again to retry.
+    public mutating func storeFailed(_ fileText: String, reason: String) {
+        rejectedText = Self.stripHeader(fileText)
+        issues = [ValidationIssue(path: "", message: "not saved: \(reason)")]
+        rejectedByStore = true
     }
 
     static func stripHeader(_ text: String) -> String {

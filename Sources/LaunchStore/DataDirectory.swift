@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where LaunchDeck keeps its state: `$LAUNCHDECK_HOME`, else `$XDG_DATA_HOME/launchdeck`, else `~/.local/share/launchdeck`.
 public struct DataDirectory: Sendable {
@@ -22,6 +25,26 @@ public struct DataDirectory: Sendable {
 
     public var databaseURL: URL { url.appendingPathComponent("launchdeck.db") }
     public var artifactsURL: URL { url.appendingPathComponent("artifacts", isDirectory: true) }
+
+    /// Why this process cannot write here (`read-only file system`, `permission denied`), or nil when it can.
+    /// A missing directory counts as writable: creating it reports its own error.
+    public func unwritableReason() -> String? {
+        guard access(url.path, F_OK) == 0, access(url.path, W_OK) != 0 else { return nil }
+        return errno == EROFS ? "read-only file system" : String(cString: strerror(errno)).lowercased()
+    }
+
+    /// Whether the directory sits on a read-only mount, where no process can change the database under us.
+    public var isOnReadOnlyFileSystem: Bool {
+        var info = statvfs()
+        return statvfs(url.path, &info) == 0 && info.f_flag & UInt(ST_RDONLY) != 0
+    }
+
+    /// Whether the file system holding the directory has (almost) no room left: too little for SQLite to open
+    /// the database, whose WAL index alone takes 32 KiB.
+    public var isFull: Bool {
+        var info = statvfs()
+        return statvfs(url.path, &info) == 0 && UInt64(info.f_bavail) * UInt64(info.f_frsize) < 1 << 20
+    }
 
     /// Creates the directory (owner-only: it holds job code and logs) when missing.
     public func create() throws {

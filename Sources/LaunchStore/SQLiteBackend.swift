@@ -16,26 +16,65 @@ public final class SQLiteBackend: LaunchBackend {
         public init() {}
     }
 
-    let pool: DatabasePool
+    let database: any DatabaseWriter
     let limits: Limits
     let clock: @Sendable () -> Date
     public let path: String
     /// Rung after each enqueue so idle local agents start at once instead of at their next poll.
     let doorbell: AgentDoorbell?
+    /// Set when the data directory cannot be written (a read-only mount, no permission): reads work, every
+    /// write fails with this reason before touching anything.
+    public let readOnlyReason: String?
 
-    /// Opens (creating on first use) the database in a data directory.
+    /// Opens (creating on first use) the database in a data directory. A data directory this process cannot
+    /// write (a read-only mount, no permission, a full disk) is opened read-only, so what is there can still be
+    /// listed and watched, and every change fails with the reason.
     public convenience init(directory: DataDirectory, limits: Limits = Limits()) throws {
+        let path = directory.databaseURL.path
+        let exists = FileManager.default.fileExists(atPath: path)
+        if let reason = directory.unwritableReason() {
+            guard exists else {
+                throw StoreError.storage("data directory \(directory.url.path) is not writable (\(reason)): cannot create launchdeck.db")
+            }
+            let why = "data directory \(directory.url.path) is read-only (\(reason))"
+            try self.init(database: Self.openReadOnly(path: path, reason: why, immutable: directory.isOnReadOnlyFileSystem),
+                          readOnlyReason: why, path: path, limits: limits)
+            return
+        }
         try directory.create()
-        try self.init(path: directory.databaseURL.path, limits: limits,
-                      doorbell: AgentDoorbell(runtime: RuntimeDirectory.resolve(for: directory)))
+        let database: any DatabaseWriter
+        var readOnlyReason: String?
+        do {
+            database = try Self.openWritable(path: path)
+        } catch let error as StoreError where exists && directory.isFull {
+            // Opening needs room for the WAL index. With the disk full, show what is there instead of nothing:
+            // the file is read as immutable, which ignores commits still in another process's WAL (the view may
+            // be a little behind) but never writes, so it cannot damage anything.
+            let why = "disk full: no space left in data directory \(directory.url.path)"
+            guard let readOnly = try? Self.openReadOnly(path: path, reason: why, immutable: true) else { throw error }
+            database = readOnly
+            readOnlyReason = why
+        }
+        self.init(database: database, readOnlyReason: readOnlyReason, path: path, limits: limits,
+                  doorbell: AgentDoorbell(runtime: RuntimeDirectory.resolve(for: directory)))
     }
 
-    public init(path: String, limits: Limits = Limits(), clock: @escaping @Sendable () -> Date = { Date() },
-                doorbell: AgentDoorbell? = nil) throws {
+    public convenience init(path: String, limits: Limits = Limits(), clock: @escaping @Sendable () -> Date = { Date() },
+                            doorbell: AgentDoorbell? = nil) throws {
+        try self.init(database: Self.openWritable(path: path), readOnlyReason: nil, path: path, limits: limits, clock: clock, doorbell: doorbell)
+    }
+
+    init(database: any DatabaseWriter, readOnlyReason: String?, path: String, limits: Limits,
+         clock: @escaping @Sendable () -> Date = { Date() }, doorbell: AgentDoorbell? = nil) {
+        self.database = database
+        self.readOnlyReason = readOnlyReason
         self.path = path
-        self.doorbell = doorbell
         self.limits = limits
         self.clock = clock
+        self.doorbell = readOnlyReason == nil ? doorbell : nil
+    }
+
+    static func openWritable(path: String) throws -> any DatabaseWriter {
         var configuration = Configuration()
         // Writers of other processes hold the lock for milliseconds; wait rather than fail.
         configuration.busyMode = .timeout(30)
@@ -44,19 +83,39 @@ public final class SQLiteBackend: LaunchBackend {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            let pool = try DatabasePool(path: path, configuration: configuration)
             try FileLock.withLock(at: path + ".migrate.lock") {
                 try SQLiteSchema.migrator.migrate(pool)
             }
+            return pool
         } catch let error as DatabaseError {
-            throw StoreError.storage("cannot open database \(path): \(error.message ?? error.description)")
+            throw Self.storageError(error, path: path, opening: true)
+        }
+    }
+
+    /// Read-only access for a data directory that cannot be written. Where SQLite cannot create the WAL index it
+    /// needs (a read-only mount), the file is opened `immutable`, which is safe because nothing can change it there.
+    static func openReadOnly(path: String, reason: String, immutable: Bool) throws -> any DatabaseWriter {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(30)
+        let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
+        do {
+            let queue = try DatabaseQueue(path: "file:\(encoded)?\(immutable ? "immutable=1" : "mode=ro")", configuration: configuration)
+            guard try queue.read({ db in try SQLiteSchema.migrator.hasCompletedMigrations(db) }) else {
+                throw StoreError.storage("\(reason): the database needs an upgrade by this version, which cannot be written")
+            }
+            return queue
+        } catch let error as DatabaseError {
+            throw StoreError.storage("\(reason), and the database cannot be opened read-only: \(error.message ?? error.description)")
         }
     }
 
     /// Runs `body` in one IMMEDIATE transaction, with the value of this write's change counter.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database, Int64) throws -> T) async throws -> T {
+        if let readOnlyReason { throw StoreError.storage("\(readOnlyReason): nothing was changed") }
         do {
-            return try await pool.writeWithoutTransaction { db in
+            return try await database.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
                     let seq = try Int64.fetchOne(db, sql: "UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq") ?? 0
@@ -72,17 +131,17 @@ public final class SQLiteBackend: LaunchBackend {
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try await pool.read(body)
+            return try await database.read(body)
         } catch let error as DatabaseError {
             throw Self.storageError(error, path: path)
         }
     }
 
-    static func storageError(_ error: DatabaseError, path: String) -> StoreError {
+    static func storageError(_ error: DatabaseError, path: String, opening: Bool = false) -> StoreError {
         switch error.resultCode {
-        case .SQLITE_FULL: .storage("disk full: cannot write \(path)")
-        case .SQLITE_READONLY: .storage("database \(path) is read-only")
-        default: .storage("database \(path): \(error.message ?? error.description)")
+        case .SQLITE_FULL: .storage("disk full: cannot write \(path); nothing was changed")
+        case .SQLITE_READONLY: .storage("database \(path) is read-only; nothing was changed")
+        default: .storage("\(opening ? "cannot open database" : "database") \(path): \(error.message ?? error.description)")
         }
     }
 

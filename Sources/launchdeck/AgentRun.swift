@@ -36,6 +36,9 @@ struct AgentRun: AsyncParsableCommand {
             throw ValidationFailure([ValidationIssue(path: "--heartbeat-seconds", message: "must be above 0 and under half of --lease-seconds")])
         }
         for name in queue { _ = try await backend.queue(named: name) }
+        if let reason = backend.readOnlyReason {
+            throw CommandExit(code: 1, message: "\(reason): an agent records every item it runs, so it cannot start")
+        }
         guard FileManager.default.isExecutableFile(atPath: configuration.guardPath) else {
             throw CommandExit(code: 1, message: "launchdeck-guard not found at \(configuration.guardPath); build it with `swift build`")
         }

@@ -41,7 +41,11 @@ struct DashboardCommand: AsyncParsableCommand {
 
         var embeddedAgent: (runner: AgentRunner, task: Task<Void, Never>)?
         var welcome: String?
-        if try await context.backend.queues().isEmpty, try await context.backend.jobs().isEmpty {
+        // A data directory that cannot be written still shows what is there; actions that would change it are hidden.
+        let readOnly = readOnly || context.backend.readOnlyReason != nil
+        if let reason = context.backend.readOnlyReason {
+            welcome = "\(reason): showing what is there; changes are off."
+        } else if try await context.backend.queues().isEmpty, try await context.backend.jobs().isEmpty {
             _ = try await DemoSetup.create(context)
             welcome = "Fresh data directory: created job demo-train, queue local, and a local agent in this dashboard. ? for help."
         }
@@ -61,7 +65,11 @@ struct DashboardCommand: AsyncParsableCommand {
         let app = DeckApp(state: state)
         app.themeNames = catalog.names
         app.context = context.directory.url.path
-        if let problem = loaded.problem { app.flash(.error, problem) } else if let welcome { app.flash(.info, welcome) }
+        if let problem = loaded.problem {
+            app.flash(.error, problem)
+        } else if let welcome {
+            app.flash(context.backend.readOnlyReason == nil ? .info : .warning, welcome)
+        }
         let session = DeckSession(app: app, store: store, backend: context.backend, refresh: .milliseconds(Int(refresh * 1000)), wake: driver.wake)
         session.onTheme = { name in
             let next = catalog.load(name)

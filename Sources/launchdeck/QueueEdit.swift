@@ -25,7 +25,15 @@ struct QueueEdit: AsyncParsableCommand {
                 print("queue \(queue.name): no changes")
                 return
             case .saved(let config):
-                _ = try await backend.updateQueueConfig(name: queue.name, config: config)
+                do {
+                    _ = try await backend.updateQueueConfig(name: queue.name, config: config)
+                } catch let error as StoreError {
+                    // Disk full or read-only: the text was valid, so keep it where the user can find it.
+                    session.storeFailed(text, reason: error.description)
+                    // The editor already saved the text there; the header is a courtesy that may not fit a full disk.
+                    try? Data(session.fileContents.utf8).write(to: file)
+                    throw CommandExit(code: 1, message: "queue \(queue.name): not saved: \(error); your text is kept in \(file.path)")
+                }
                 try? FileManager.default.removeItem(at: file)
                 print("queue \(queue.name): configuration updated")
                 return

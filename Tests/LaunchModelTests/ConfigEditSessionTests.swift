@@ -31,4 +31,17 @@ import Testing
         guard case .abandoned(let text) = session.submit(session.fileContents) else { Issue.record("expected abandoned"); return }
         #expect(text == broken)
     }
+
+    @Test func aValidEditTheStoreCouldNotSaveReopensAndSavingAgainRetries() {
+        var session = ConfigEditSession(target: .localProcess, original: original)
+        let edited = "resource:\n  timeout: 2h\n  # my edit\n"
+        guard case .saved = session.submit(edited) else { Issue.record("expected saved"); return }
+        session.storeFailed(edited, reason: "disk full: cannot write launchdeck.db")
+        let reopened = session.fileContents
+        #expect(reopened.hasSuffix(edited), "the user's text is kept")
+        #expect(reopened.contains("# launchdeck:   not saved: disk full"))
+        #expect(reopened.contains("save it unchanged to try again"))
+        guard case .saved(let config) = session.submit(reopened) else { Issue.record("expected a retry, not giving up"); return }
+        #expect(config.text == edited)
+    }
 }
