@@ -23,7 +23,7 @@ public struct QueueRow: Sendable, Hashable {
 public struct DeckSnapshot: Sendable {
     public var queues: [QueueRow] = []
     /// Items per queue, in enqueue order.
-    public var items: [String: [LaunchItem]] = [:]
+    public var items: [String: ItemList] = [:]
     public var agents: [Agent] = []
     public var jobs: [JobSummary] = []
     /// Live status from agents' status sockets on this machine, by agent id.

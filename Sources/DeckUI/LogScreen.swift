@@ -41,20 +41,27 @@ struct LogScreen {
         guard inner.height > 0, inner.width > 0 else { return }
 
         let all = snapshot.logs[itemID] ?? []
-        let lines = all.filter { state.log.stream == nil || $0.stream == state.log.stream! }
-        var rows: [(LogLine, String)] = []
-        for line in lines {
-            let text = DisplayWidth.truncate(TerminalTextSafety.inert(line.text), to: maxLineColumns)
-            if state.log.wrap {
-                rows += wrapped(text, width: max(1, inner.width - 9)).map { (line, $0) }
-            } else {
-                rows.append((line, text))
+        let lines = state.log.stream.map { stream in all.filter { $0.stream == stream } } ?? all
+        // Unwrapped, a line is a row: only the rows on screen are prepared, so a full ring costs what fits the
+        // screen. Wrapped, every line is measured to know where each row sits.
+        let rowCount: Int
+        let prepared: (Int) -> [(LogLine, String)]
+        if state.log.wrap {
+            var rows: [(LogLine, String)] = []
+            for line in lines {
+                rows += wrapped(displayText(line), width: max(1, inner.width - 9)).map { (line, $0) }
             }
+            rowCount = rows.count
+            prepared = { start in Array(rows.dropFirst(start).prefix(inner.height)) }
+        } else {
+            rowCount = lines.count
+            prepared = { start in lines.dropFirst(start).prefix(inner.height).map { ($0, displayText($0)) } }
         }
-        let maxOffset = max(0, rows.count - inner.height)
+        let maxOffset = max(0, rowCount - inner.height)
         if state.log.follow { state.log.offset = maxOffset } else { state.log.offset = min(state.log.offset, maxOffset) }
+        let rows = prepared(state.log.offset)
         let search = RowFilter(state.log.search.isEmpty ? nil : state.log.search)
-        for (index, row) in rows.dropFirst(state.log.offset).prefix(inner.height).enumerated() {
+        for (index, row) in rows.enumerated() {
             let (line, text) = row
             let rowY = inner.y + index
             let role: Role = switch line.stream {
@@ -75,6 +82,10 @@ struct LogScreen {
         if item.droppedLogLines > 0 {
             buffer.put(" \(item.droppedLogLines) older lines dropped ", x: width - 30, y: top + height - 1, role: .dim, maxWidth: 28)
         }
+    }
+
+    static func displayText(_ line: LogLine) -> String {
+        DisplayWidth.truncate(TerminalTextSafety.inert(line.text), to: maxLineColumns)
     }
 
     static func drawBar(_ buffer: inout ScreenBuffer, label: String, progress: ItemProgress?, done: Bool, skipped: Bool, y: Int, width: Int) {

@@ -150,14 +150,23 @@ struct MainScreen {
     }
 }
 
-/// Short human durations for tables.
+/// Short human durations for tables, as kubectl and k9s show ages: exact while young, coarser as they grow.
+/// A column of ages then changes once a minute or less after the first minutes, so an idle dashboard
+/// redraws (and sends to the terminal) next to nothing.
 public enum Durations {
     public static func short(_ interval: TimeInterval) -> String {
         let seconds = max(0, Int(interval))
-        if seconds < 60 { return "\(seconds)s" }
-        if seconds < 3600 { return "\(seconds / 60)m\(seconds % 60)s" }
-        if seconds < 86400 { return "\(seconds / 3600)h\((seconds % 3600) / 60)m" }
-        return "\(seconds / 86400)d\((seconds % 86400) / 3600)h"
+        let minutes = seconds / 60, hours = seconds / 3600, days = seconds / 86400
+        switch seconds {
+        case ..<120: return "\(seconds)s"
+        case ..<600: return seconds % 60 == 0 ? "\(minutes)m" : "\(minutes)m\(seconds % 60)s"
+        case ..<(3 * 3600): return "\(minutes)m"
+        case ..<(8 * 3600): return minutes % 60 == 0 ? "\(hours)h" : "\(hours)h\(minutes % 60)m"
+        case ..<(48 * 3600): return "\(hours)h"
+        case ..<(8 * 86400): return hours % 24 == 0 ? "\(days)d" : "\(days)d\(hours % 24)h"
+        case ..<(365 * 86400): return "\(days)d"
+        default: return "\(days / 365)y\(days % 365)d"
+        }
     }
 
     /// How long ago, `-` for never.

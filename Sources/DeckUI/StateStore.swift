@@ -6,8 +6,12 @@ import LaunchStore
 /// What the state store reads: the backend's change feed and job list, and agents' status sockets.
 public protocol SnapshotSource: Sendable {
     func changes(since cursor: Int64) async throws -> ChangeSet
+    /// For the first load: queues, agents and the cursor, and then every item a page at a time, so a queue of
+    /// 100,000 items is never held twice. A source without pages returns nil and `changes(since: 0)` has it all.
+    func changesWithoutItems(since cursor: Int64) async throws -> ChangeSet?
+    func itemPage(after id: String?, limit: Int) async throws -> [LaunchItem]
     func jobs() async throws -> [JobSummary]
-    func logs(itemID: String, tail: Int?) async throws -> [LogLine]
+    func logs(itemID: String, after sequence: Int64, tail: Int) async throws -> [LogLine]
     func agentStatuses() async -> [String: AgentStatus]
 }
 
@@ -22,8 +26,14 @@ public struct BackendSource: SnapshotSource {
     }
 
     public func changes(since cursor: Int64) async throws -> ChangeSet { try await backend.changes(since: cursor) }
+    public func changesWithoutItems(since cursor: Int64) async throws -> ChangeSet? {
+        try await backend.changes(since: cursor, includingItems: false)
+    }
+    public func itemPage(after id: String?, limit: Int) async throws -> [LaunchItem] { try await backend.items(after: id, limit: limit) }
     public func jobs() async throws -> [JobSummary] { try await backend.jobs() }
-    public func logs(itemID: String, tail: Int?) async throws -> [LogLine] { try await backend.logs(itemID: itemID, tail: tail) }
+    public func logs(itemID: String, after sequence: Int64, tail: Int) async throws -> [LogLine] {
+        try await backend.logs(itemID: itemID, after: sequence, tail: tail)
+    }
 
     public func agentStatuses() async -> [String: AgentStatus] {
         guard let runtime else { return [:] }
@@ -35,19 +45,24 @@ public struct BackendSource: SnapshotSource {
     }
 }
 
+extension SnapshotSource {
+    public func changesWithoutItems(since cursor: Int64) async throws -> ChangeSet? { nil }
+    public func itemPage(after id: String?, limit: Int) async throws -> [LaunchItem] { [] }
+}
+
 /// Keeps a copy of the backend's state, applies `changes(since:)` to it and publishes immutable snapshots.
 /// Overlapping polls are dropped, failures back off (1 s doubling to 30 s) while the last good data stays on screen.
 public actor StateStore {
     let source: any SnapshotSource
     let clock: @Sendable () -> Date
     private var cursor: Int64 = 0
-    private var items: [String: LaunchItem] = [:]
     private var queues: [String: Queue] = [:]
     private var agents: [String: Agent] = [:]
     private var jobs: [JobSummary] = []
-    private var itemsByQueue: [String: [LaunchItem]] = [:]
-    /// Where each item sits in its queue's list, so a change costs O(1) instead of a re-sort.
-    private var position: [String: Int] = [:]
+    private var itemsByQueue: [String: ItemList] = [:]
+    /// Agents of items in flight, by item id: the few that count toward each agent's load.
+    private var inFlight: [String: String] = [:]
+    static let pageSize = 2000
     private var polling = false
     private var failures = 0
     private var retryAt: Date?
@@ -55,6 +70,8 @@ public actor StateStore {
     private var watchAgents = false
     private var statuses: [String: AgentStatus] = [:]
     private var logs: [String: [LogLine]] = [:]
+    /// The log view keeps the newest lines of the item it shows; the store keeps more (`item describe`).
+    static let logLinesKept = 5000
     public private(set) var snapshot = DeckSnapshot()
     public private(set) var droppedPolls = 0
 
@@ -65,8 +82,8 @@ public actor StateStore {
 
     /// Log view open for an item: its logs and the agents' live status are read on every poll.
     public func watch(item: String?) {
+        if item != watchedLog { logs = [:] }
         watchedLog = item
-        if item == nil { logs = [:] }
     }
 
     public func watchAgentStatus(_ on: Bool) {
@@ -88,7 +105,24 @@ public actor StateStore {
         polling = true
         defer { polling = false }
         do {
-            let changes = try await source.changes(since: cursor)
+            var changes: ChangeSet
+            if cursor == 0, let base = try await source.changesWithoutItems(since: 0) {
+                // Items changed while the pages are read come again from `changes(since: base.cursor)`.
+                var page = try await source.itemPage(after: nil, limit: Self.pageSize)
+                var resort = Set<String>()
+                while !page.isEmpty {
+                    for item in page { apply(item, resort: &resort) }
+                    guard page.count == Self.pageSize, let last = page.last else { break }
+                    page = try await source.itemPage(after: last.id, limit: Self.pageSize)
+                }
+                for name in resort { rebuild(name) }
+                let after = try await source.changes(since: base.cursor)
+                changes = after
+                changes.queues = base.queues + after.queues
+                changes.agents = base.agents + after.agents
+            } else {
+                changes = try await source.changes(since: cursor)
+            }
             var changed = Set<String>()
             var resort = Set<String>()
             for item in changes.items {
@@ -105,7 +139,15 @@ public actor StateStore {
             cursor = changes.cursor
             jobs = try await source.jobs()
             if let watched = watchedLog {
-                logs = [watched: try await source.logs(itemID: watched, tail: 5000)]
+                // Only lines after the newest one held are read, so a chatty job costs what it printed since the
+                // last poll, never the whole tail again.
+                var ring = logs[watched] ?? []
+                let fresh = try await source.logs(itemID: watched, after: ring.last?.sequence ?? 0, tail: Self.logLinesKept)
+                if !fresh.isEmpty || logs[watched] == nil {
+                    ring.append(contentsOf: fresh)
+                    if ring.count > Self.logLinesKept { ring.removeFirst(ring.count - Self.logLinesKept) }
+                    logs = [watched: ring]
+                }
             }
             if watchAgents || watchedLog != nil {
                 statuses = await source.agentStatuses()
@@ -122,46 +164,53 @@ public actor StateStore {
         return snapshot
     }
 
-    /// Puts a changed item in its queue's list: in place when it was there, appended when new (new items are
-    /// the newest, so the list stays in enqueue order); only an out-of-order arrival costs a re-sort.
+    /// Puts a changed item in its queue's list: in place when it was there (found by binary search, since lists
+    /// are kept in id order), appended when new (new items are the newest); only an out-of-order arrival costs a
+    /// re-sort. No index by id is kept: with 100,000 items it would cost more memory than it saves time.
     private func apply(_ item: LaunchItem, resort: inout Set<String>) {
-        if let old = items[item.id], old.queue != item.queue {
-            itemsByQueue[old.queue]?.removeAll { $0.id == item.id }
-            resort.insert(old.queue)
+        if item.state.isInFlight, let agent = item.agentID { inFlight[item.id] = agent } else { inFlight[item.id] = nil }
+        if let list = itemsByQueue[item.queue] {
+            // Items never move between queues, so the item's own queue is the only place to look.
+            let index = resort.contains(item.queue) ? list.firstIndex { $0.id == item.id } : Self.search(list, id: item.id)
+            if let index {
+                // In place, through the dictionary: at most one chunk of the list is copied.
+                itemsByQueue[item.queue]![index] = item
+                return
+            }
+            if let last = list.last, Self.before(item, last) { resort.insert(item.queue) }
         }
-        items[item.id] = item
-        if let index = position[item.id], let list = itemsByQueue[item.queue], index < list.count, list[index].id == item.id {
-            itemsByQueue[item.queue]![index] = item
-            return
+        itemsByQueue[item.queue, default: ItemList()].append(item)
+    }
+
+    static func search(_ list: ItemList, id: String) -> Int? {
+        var low = 0, high = list.count
+        while low < high {
+            let middle = (low + high) / 2
+            let found = list[middle].id
+            if found == id { return middle }
+            if found < id { low = middle + 1 } else { high = middle }
         }
-        var list = itemsByQueue[item.queue] ?? []
-        if let last = list.last, Self.before(item, last) { resort.insert(item.queue) }
-        position[item.id] = list.count
-        list.append(item)
-        itemsByQueue[item.queue] = list
+        return nil
     }
 
     private func rebuild(_ name: String) {
-        let sorted = (itemsByQueue[name] ?? []).sorted(by: Self.before)
-        for (index, item) in sorted.enumerated() { position[item.id] = index }
-        itemsByQueue[name] = sorted
+        itemsByQueue[name] = ItemList((itemsByQueue[name] ?? ItemList()).sorted(by: Self.before))
     }
 
+    /// Enqueue order: item ids are ULIDs, which sort by the millisecond they were made and, within one process,
+    /// in the order made. The same order the first load pages in, so loading never re-sorts.
     static func before(_ a: LaunchItem, _ b: LaunchItem) -> Bool {
-        a.timestamps.enqueued == b.timestamps.enqueued ? a.id < b.id : a.timestamps.enqueued < b.timestamps.enqueued
+        a.id < b.id
     }
 
     private func publish(changed: Set<String>, error: String?, updated: Date?) {
         let now = clock()
         var next = DeckSnapshot()
         next.queues = queues.values.sorted { $0.name < $1.name }.map { queue in
-            let list = itemsByQueue[queue.name] ?? []
-            return Self.row(queue, items: list, now: now)
+            Self.row(queue, items: itemsByQueue[queue.name] ?? ItemList(), now: now)
         }
         next.items = itemsByQueue
-        for item in items.values where item.state.isInFlight {
-            if let agent = item.agentID { next.inFlightByAgent[agent, default: 0] += 1 }
-        }
+        for agent in inFlight.values { next.inFlightByAgent[agent, default: 0] += 1 }
         let lostAfter: TimeInterval = 30
         // Agents that stopped more than 10 minutes ago, or were lost more than a day ago, are history: the pane
         // (and `--once`) leave them out; `launchdeck agent list` still shows them.
@@ -184,7 +233,7 @@ public actor StateStore {
         snapshot = next
     }
 
-    static func row(_ queue: Queue, items: [LaunchItem], now: Date) -> QueueRow {
+    static func row<Items: Sequence<LaunchItem>>(_ queue: Queue, items: Items, now: Date) -> QueueRow {
         var depth = QueueDepth()
         var throughput = Array(repeating: 0, count: Sparkline.minutes)
         var recentFailures = 0

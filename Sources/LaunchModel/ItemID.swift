@@ -1,24 +1,44 @@
 import Foundation
+import Synchronization
 
 /// ULID-style identifiers: 48 bits of milliseconds then 80 random bits in Crockford base32,
 /// so ids sort by creation time and are unique without coordination between processes.
+/// Within one process they are monotonic, as ULID's spec allows: an id made in the same millisecond as the
+/// previous one (a batch enqueue) takes the previous random part plus one, so ids sort in the order made.
 public enum ItemID {
     private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+    private static let last = Mutex<(millis: UInt64, high: UInt16, low: UInt64)?>(nil)
 
     public static func make(at date: Date = Date()) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return make(at: date, using: &generator)
+        let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        let (stamp, high, low) = last.withLock { last -> (UInt64, UInt16, UInt64) in
+            var next: (millis: UInt64, high: UInt16, low: UInt64)
+            if let previous = last, millis <= previous.millis {
+                // Same millisecond, or the clock stepped back: keep the previous time so the order holds.
+                let (low, overflow) = previous.low.addingReportingOverflow(1)
+                next = (previous.millis, overflow ? previous.high &+ 1 : previous.high, low)
+            } else {
+                var generator = SystemRandomNumberGenerator()
+                // The top bit left clear leaves room to count up within a millisecond without wrapping.
+                next = (millis, UInt16.random(in: 0...0x7fff, using: &generator), generator.next())
+            }
+            last = next
+            return next
+        }
+        return encode(millis: stamp, high: high, low: low)
     }
 
-    public static func make<G: RandomNumberGenerator>(at date: Date, using generator: inout G) -> String {
-        let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+    static func encode(millis: UInt64, high: UInt16, low: UInt64) -> String {
         var chars: [Character] = []
         chars.reserveCapacity(26)
         for shift in stride(from: 45, through: 0, by: -5) {
             chars.append(alphabet[Int((millis >> UInt64(shift)) & 0x1f)])
         }
-        for _ in 0..<16 {
-            chars.append(alphabet[Int(generator.next() & 0x1f)])
+        // 80 bits: the 16 high bits then the 64 low ones, five at a time from the top.
+        for shift in stride(from: 75, through: 0, by: -5) {
+            let value: UInt64 = shift >= 64 ? UInt64(high) >> UInt64(shift - 64)
+                : (shift > 59 ? (low >> UInt64(shift)) | (UInt64(high) << UInt64(64 - shift)) : low >> UInt64(shift))
+            chars.append(alphabet[Int(value & 0x1f)])
         }
         return String(chars)
     }

@@ -12,22 +12,61 @@ public struct ItemOverrides: Sendable, Hashable, Codable {
 }
 
 /// When an item entered each state it has been in (the latest time for states visited twice).
+/// The optional times are kept as plain seconds with a sentinel for "never": a dashboard holds 100,000 items,
+/// and `Date?` takes twice the room of a `Double`.
 public struct ItemTimestamps: Sendable, Hashable, Codable {
     public var enqueued: Date
-    public var leased: Date?
-    public var building: Date?
-    public var running: Date?
-    public var finished: Date?
     public var updated: Date
+    private var leasedAt = Self.never
+    private var buildingAt = Self.never
+    private var runningAt = Self.never
+    private var finishedAt = Self.never
+
+    private static let never = -Double.infinity
+
+    public var leased: Date? { get { Self.date(leasedAt) } set { leasedAt = Self.seconds(newValue) } }
+    public var building: Date? { get { Self.date(buildingAt) } set { buildingAt = Self.seconds(newValue) } }
+    public var running: Date? { get { Self.date(runningAt) } set { runningAt = Self.seconds(newValue) } }
+    public var finished: Date? { get { Self.date(finishedAt) } set { finishedAt = Self.seconds(newValue) } }
+
+    private static func date(_ seconds: Double) -> Date? {
+        seconds == never ? nil : Date(timeIntervalSinceReferenceDate: seconds)
+    }
+
+    private static func seconds(_ date: Date?) -> Double {
+        date?.timeIntervalSinceReferenceDate ?? never
+    }
 
     public init(enqueued: Date, leased: Date? = nil, building: Date? = nil, running: Date? = nil,
                 finished: Date? = nil, updated: Date? = nil) {
         self.enqueued = enqueued
+        self.updated = updated ?? enqueued
         self.leased = leased
         self.building = building
         self.running = running
         self.finished = finished
-        self.updated = updated ?? enqueued
+    }
+
+    enum CodingKeys: String, CodingKey { case enqueued, leased, building, running, finished, updated }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(enqueued: try container.decode(Date.self, forKey: .enqueued),
+                  leased: try container.decodeIfPresent(Date.self, forKey: .leased),
+                  building: try container.decodeIfPresent(Date.self, forKey: .building),
+                  running: try container.decodeIfPresent(Date.self, forKey: .running),
+                  finished: try container.decodeIfPresent(Date.self, forKey: .finished),
+                  updated: try container.decode(Date.self, forKey: .updated))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(enqueued, forKey: .enqueued)
+        try container.encodeIfPresent(leased, forKey: .leased)
+        try container.encodeIfPresent(building, forKey: .building)
+        try container.encodeIfPresent(running, forKey: .running)
+        try container.encodeIfPresent(finished, forKey: .finished)
+        try container.encode(updated, forKey: .updated)
     }
 
     public mutating func record(_ state: ItemState, at date: Date) {
@@ -121,10 +160,14 @@ public struct LogLine: Sendable, Hashable, Codable {
     public var stream: LogStream
     public var at: Date
     public var text: String
+    /// Where the line sits in its item's log: later lines have higher numbers, so a follower asks only for
+    /// what came after the last line it has.
+    public var sequence: Int64
 
-    public init(stream: LogStream, at: Date, text: String) {
+    public init(stream: LogStream, at: Date, text: String, sequence: Int64 = 0) {
         self.stream = stream
         self.at = at
         self.text = text
+        self.sequence = sequence
     }
 }

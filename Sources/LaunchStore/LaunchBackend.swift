@@ -72,6 +72,8 @@ public protocol LaunchBackend: Sendable {
     /// A new item with the same job version, overrides and priority; `relaunchOf` points back.
     func relaunch(itemID: String) async throws -> LaunchItem
     func logs(itemID: String, tail: Int?) async throws -> [LogLine]
+    /// The newest `tail` lines after `sequence`: what a follower that already has everything up to it lacks.
+    func logs(itemID: String, after sequence: Int64, tail: Int) async throws -> [LogLine]
 
     // Agents
     func registerAgent(_ agent: Agent) async throws
@@ -94,4 +96,8 @@ public protocol LaunchBackend: Sendable {
     // Polling
     /// Rows changed after `cursor`; pass the returned cursor next time. Cursor 0 means everything.
     func changes(since cursor: Int64) async throws -> ChangeSet
+    /// The same without items (queues, agents and the cursor), for a first load that pages its items.
+    func changes(since cursor: Int64, includingItems: Bool) async throws -> ChangeSet
+    /// Items in id order (enqueue order) after `id`, a page at a time.
+    func items(after id: String?, limit: Int) async throws -> [LaunchItem]
 }

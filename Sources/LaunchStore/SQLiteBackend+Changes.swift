@@ -4,6 +4,10 @@ import LaunchModel
 
 extension SQLiteBackend {
     public func changes(since cursor: Int64) async throws -> ChangeSet {
+        try await changes(since: cursor, includingItems: true)
+    }
+
+    public func changes(since cursor: Int64, includingItems: Bool) async throws -> ChangeSet {
         let now = self.now
         let lostAfter = limits.agentLostAfter
         // One read transaction: the cursor and the rows come from the same snapshot, so nothing slips between polls.
@@ -11,8 +15,12 @@ extension SQLiteBackend {
             let current = try Int64.fetchOne(db, sql: "SELECT seq FROM change_counter WHERE id = 1") ?? 0
             guard current > cursor else { return ChangeSet(cursor: current) }
             // Ordered by the change index itself: ORDER BY position alone made SQLite scan the whole table.
-            let items = try Row.fetchAll(db, sql: "SELECT * FROM items WHERE changed_seq > ? ORDER BY changed_seq, position", arguments: [cursor])
-                .map(SQLiteRows.item)
+            // A cursor, not fetchAll: rows are decoded one at a time instead of all held at once.
+            var items: [LaunchItem] = []
+            if includingItems {
+                let rows = try Row.fetchCursor(db, sql: "SELECT * FROM items WHERE changed_seq > ? ORDER BY changed_seq, position", arguments: [cursor])
+                while let row = try rows.next() { items.append(try SQLiteRows.item(row)) }
+            }
             let queues = try Row.fetchAll(db, sql: "SELECT * FROM queues WHERE changed_seq > ? ORDER BY changed_seq, name", arguments: [cursor])
                 .map(SQLiteRows.queue)
             let agents = try Row.fetchAll(db, sql: "SELECT * FROM agents WHERE changed_seq > ? ORDER BY changed_seq, name", arguments: [cursor])
@@ -27,6 +35,15 @@ extension SQLiteBackend {
 }
 
 extension SQLiteBackend {
+    public func items(after id: String?, limit: Int) async throws -> [LaunchItem] {
+        try await read { db in
+            var items: [LaunchItem] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM items WHERE id > ? ORDER BY id LIMIT ?", arguments: [id ?? "", limit])
+            while let row = try rows.next() { items.append(try SQLiteRows.item(row)) }
+            return items
+        }
+    }
+
     /// SQLite's plan for the poll queries, so a test can hold them to index searches.
     public func explainChangesPlan() async throws -> [String] {
         try await read { db in

@@ -11,11 +11,24 @@ extension SQLiteBackend {
         let now = self.now
         defer { doorbell?.ring() }
         return try await write { db, seq in
-            try requests.map { request in
-                let queue = try Self.queue(named: request.queue, db)
-                let job = try Self.resolveJob(request.job, db)
-                let variables = try queue.config.resolveVariables(request.variables)
-                _ = try queue.config.renderValidated(with: variables, target: queue.target)
+            // A batch usually targets one queue and job: read and parse each once, and check each distinct set of
+            // variables once, rather than per item.
+            var queues: [String: Queue] = [:]
+            var jobs: [JobReference: JobVersion] = [:]
+            var checked: [String: [[String: String]: [String: JSONValue]]] = [:]
+            return try requests.map { request in
+                let queue = try queues[request.queue] ?? Self.queue(named: request.queue, db)
+                queues[queue.name] = queue
+                let job = try jobs[request.job] ?? Self.resolveJob(request.job, db)
+                jobs[request.job] = job
+                let variables: [String: JSONValue]
+                if let known = checked[queue.name]?[request.variables] {
+                    variables = known
+                } else {
+                    variables = try queue.config.resolveVariables(request.variables)
+                    _ = try queue.config.renderValidated(with: variables, target: queue.target)
+                    checked[queue.name, default: [:]][request.variables] = variables
+                }
                 let item = LaunchItem(
                     id: ItemID.make(at: now), queue: queue.name, jobName: job.name, jobVersion: job.version,
                     overrides: ItemOverrides(hyperparameters: request.hyperparameters, variables: variables),
@@ -118,20 +131,29 @@ extension SQLiteBackend {
     }
 
     public func logs(itemID: String, tail: Int?) async throws -> [LogLine] {
+        try await readLogs(itemID: itemID, after: 0, tail: tail)
+    }
+
+    public func logs(itemID: String, after sequence: Int64, tail: Int) async throws -> [LogLine] {
+        try await readLogs(itemID: itemID, after: sequence, tail: tail)
+    }
+
+    private func readLogs(itemID: String, after sequence: Int64, tail: Int?) async throws -> [LogLine] {
         let prefix = try ItemID.validatePrefix(itemID)
         return try await read { db in
             let item = try Self.item(prefix: prefix, db)
             let rows: [Row]
             if let tail {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM item_logs WHERE item_id = ? ORDER BY id DESC LIMIT ?",
-                                        arguments: [item.id, tail]).reversed()
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM item_logs WHERE item_id = ? AND id > ? ORDER BY id DESC LIMIT ?",
+                                        arguments: [item.id, sequence, tail]).reversed()
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM item_logs WHERE item_id = ? ORDER BY id", arguments: [item.id])
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM item_logs WHERE item_id = ? AND id > ? ORDER BY id",
+                                        arguments: [item.id, sequence])
             }
             return rows.map { row in
                 let stream: String = row["stream"]
                 return LogLine(stream: LogStream(rawValue: stream) ?? .stdout,
-                               at: SQLiteRows.date(row, "at") ?? Date(timeIntervalSince1970: 0), text: row["line"])
+                               at: SQLiteRows.date(row, "at") ?? Date(timeIntervalSince1970: 0), text: row["line"], sequence: row["id"])
             }
         }
     }

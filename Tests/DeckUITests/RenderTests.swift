@@ -264,3 +264,13 @@ import Testing
         }
     }
 }
+
+@Suite struct DurationTests {
+    /// Exact while young, coarser with age, as kubectl and k9s show it: an idle dashboard's ages change rarely.
+    @Test func agesCoarsenAsTheyGrow() {
+        let cases: [(TimeInterval, String)] = [(0, "0s"), (119, "119s"), (125, "2m5s"), (180, "3m"), (599, "9m59s"), (600, "10m"),
+                                               (3 * 3600 - 1, "179m"), (3 * 3600, "3h"), (5 * 3600 + 120, "5h2m"), (47 * 3600, "47h"),
+                                               (50 * 3600, "2d2h"), (10 * 86400, "10d"), (400 * 86400, "1y35d"), (-5, "0s")]
+        for (seconds, expected) in cases { #expect(Durations.short(seconds) == expected, "\(seconds)") }
+    }
+}

@@ -25,7 +25,7 @@ enum SnapshotFixtures {
         let queueList = queues ?? [queue("gpu", config: "variables:\n  gpus: {type: int, default: 1, min: 0, max: 8}\n"), queue("cpu")]
         var grouped: [String: [LaunchItem]] = [:]
         for item in items { grouped[item.queue, default: []].append(item) }
-        snapshot.items = grouped
+        snapshot.items = grouped.mapValues(ItemList.init)
         snapshot.queues = queueList.map { StateStore.row($0, items: grouped[$0.name] ?? [], now: now) }
         snapshot.agents = agents
         snapshot.jobs = [JobSummary(name: "train", latest: JobVersion(name: "train", version: 2,

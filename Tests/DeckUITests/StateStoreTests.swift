@@ -2,6 +2,7 @@ import Foundation
 @testable import DeckUI
 import LaunchAgent
 import LaunchModel
+import LaunchStore
 import Synchronization
 import Testing
 
@@ -20,7 +21,7 @@ final class ScriptedSource: SnapshotSource {
     }
 
     func jobs() async throws -> [JobSummary] { [] }
-    func logs(itemID: String, tail: Int?) async throws -> [LogLine] { [] }
+    func logs(itemID: String, after sequence: Int64, tail: Int) async throws -> [LogLine] { [] }
     func agentStatuses() async -> [String: AgentStatus] { [:] }
 
     enum TestFailure: Error, CustomStringConvertible {
@@ -107,5 +108,39 @@ final class TestClock: Sendable {
         _ = await store.poll()
         #expect(await store.poll() == nil)
         #expect(await store.poll(force: true) != nil)
+    }
+}
+
+/// The state store on a real database: the first load reads items a page at a time, later polls only changes.
+@Suite struct StateStoreOnSQLiteTests {
+    @Test func aBigQueueLoadsInPagesAndLaterChangesLandInPlace() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-deck-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let backend = try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path)
+        _ = try await backend.createJob(name: "train", spec: JobSpec(source: .image(reference: "localhost/base:latest"), entrypoint: ["true"]))
+        for name in ["a", "b"] {
+            _ = try await backend.createQueue(name: name, target: .localProcess, config: try QueueConfig.parse("", target: .localProcess))
+        }
+        let count = StateStore.pageSize * 2 + 123
+        let enqueued = try await backend.enqueue(batch: (0..<count).map { index in
+            EnqueueRequest(job: JobReference(name: "train", version: nil), queue: index % 3 == 0 ? "b" : "a")
+        })
+        let store = StateStore(source: BackendSource(backend: backend, runtime: nil))
+        let first = try #require(await store.poll())
+        #expect(first.items["a"].map(Array.init)?.map(\.id) == enqueued.filter { $0.queue == "a" }.map(\.id), "every item, in enqueue order")
+        #expect(first.items["b"]?.count == enqueued.filter { $0.queue == "b" }.count)
+        #expect(first.queues.map(\.queue.name) == ["a", "b"])
+        #expect(first.changed.isEmpty)
+
+        let leased = try await backend.lease(agent: "agent-1", queues: ["a"], max: 2, leaseFor: 60)
+        let late = try await backend.enqueue(EnqueueRequest(job: JobReference(name: "train", version: nil), queue: "b"))
+        let next = try #require(await store.poll())
+        #expect(Set(next.changed) == Set(leased.map(\.id) + [late.id]))
+        #expect(next.items["a"]?.count == first.items["a"]?.count, "changed items stay where they were")
+        for item in leased { #expect(next.item(item.id)?.state == .leased) }
+        #expect(next.items["b"]?.last?.id == late.id)
+        #expect(next.inFlightByAgent["agent-1"] == 2)
+        #expect(first.item(leased[0].id)?.state == .queued, "an earlier snapshot never changes")
     }
 }

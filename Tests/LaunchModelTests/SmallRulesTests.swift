@@ -73,3 +73,14 @@ import Testing
         }
     }
 }
+
+@Suite struct ItemIDOrderTests {
+    @Test func idsMadeInOneMillisecondSortInTheOrderMade() {
+        let now = Date()
+        let ids = (0..<5000).map { _ in ItemID.make(at: now) }
+        #expect(ids == ids.sorted())
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { $0.count == 26 })
+        #expect(ItemID.make(at: now.addingTimeInterval(-5)) > ids.last!, "a clock stepping back never breaks the order")
+    }
+}

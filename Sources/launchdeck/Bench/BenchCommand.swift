@@ -15,6 +15,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Items for the dispatch latency run.") var dispatchItems: Int = 200
     @Option(help: "Items for the end-to-end run.") var endToEndItems: Int = 500
     @Option(help: "Items in the dashboard's queue.") var dashboardItems: Int = 100_000
+    @Option(help: "Lines per second the chatty job prints while the log view follows it.") var logLinesPerSecond: Int = 10_000
+    @Option(help: "Seconds the chatty job prints.") var logSeconds: Int = 5
 
     func run() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-bench-\(UUID().uuidString.prefix(8))")
@@ -27,8 +29,11 @@ struct BenchCommand: AsyncParsableCommand {
         var report = BenchReport(host: ProcessInfo.processInfo.hostName, cores: ProcessInfo.processInfo.activeProcessorCount,
                                  memoryGiB: Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824, swiftBuild: build)
         let groups = only.isEmpty ? Group.allCases : only
-        // The dashboard runs first, so its peak memory is not the store's.
         if groups.contains(.dashboard) { await DashboardBench.run(into: &report, items: dashboardItems) }
+        if groups.contains(.dashboard) {
+            try await TerminalBench.run(root: root, into: &report, items: dashboardItems)
+            try await LogFollowBench.run(root: root, into: &report, linesPerSecond: logLinesPerSecond, seconds: logSeconds)
+        }
         if groups.contains(.store) { try await StoreBench.run(root: root, into: &report) }
         if groups.contains(.agent) {
             try await AgentBench.run(root: root, into: &report, dispatchItems: dispatchItems, endToEndItems: endToEndItems)
