@@ -55,7 +55,9 @@ let package = Package(
         // The one thin module that touches ncurses.
         .target(name: "DeckTerminal", dependencies: ["DeckUI", "CNCursesW"]),
         // A tiny C program each job runs under, so a job dies with its agent (see its header comment).
-        .executableTarget(name: "launchdeck-guard"),
+        // Plain C, started once per job. Linked against the static Swift runtime, of which nothing is used (see the
+        // end of main.c), so it loads no Swift library: a 16 KB program instead of one that maps libswiftCore.
+        .executableTarget(name: "launchdeck-guard", linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .executableTarget(
             name: "launchdeck",
             dependencies: [

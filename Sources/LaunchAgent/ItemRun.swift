@@ -32,7 +32,7 @@ final class ItemRun: Sendable {
         self.configuration = configuration
         self.targets = targets
         self.logger = logger
-        sink = LogSink(backend: backend, item: item.id, redactor: SecretValueRedactor(environment: ProcessInfo.processInfo.environment))
+        sink = LogSink(backend: backend, item: item.id, redactor: SecretValueRedactor.agentEnvironment)
     }
 
     var state: (state: ItemState, since: Date) { phase.withLock { $0 } }

@@ -73,6 +73,8 @@ actor LogSink {
 /// besides `NAME=value` pairs whose names look secret.
 struct SecretValueRedactor: Sendable {
     let secrets: [String]
+    /// The agent's own environment, which every job inherits; worked out once, not for every item.
+    static let agentEnvironment = SecretValueRedactor(environment: ProcessInfo.processInfo.environment)
 
     init(environment: [String: String]) {
         // Short values would redact ordinary words; secrets worth hiding are longer.
