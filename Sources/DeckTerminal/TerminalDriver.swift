@@ -67,27 +67,12 @@ public final class TerminalDriver {
         curs_set(0)
         mousemask(0, nil)
         colors.apply(theme: theme, noColor: noColor)
-        let wake = self.wake
         for number in [SIGTERM, SIGHUP] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { [weak self] in
-                self?.quitRequested = true
-                wake()
-            }
-            source.resume()
-            signalSources.append(source)
+            onSignal(number) { $0.quitRequested = true }
         }
         // The window-size signal may land on any thread, so ncurses' own handler would not wake this one from
         // `poll`: take the signal here, and tell ncurses the new size on the UI thread.
-        signal(SIGWINCH, SIG_IGN)
-        let resize = DispatchSource.makeSignalSource(signal: SIGWINCH)
-        resize.setEventHandler { [weak self] in
-            self?.resized = true
-            wake()
-        }
-        resize.resume()
-        signalSources.append(resize)
+        onSignal(SIGWINCH) { $0.resized = true }
         defer { signalSources.forEach { $0.cancel() } }
 
         session.start()
@@ -129,6 +114,19 @@ public final class TerminalDriver {
     }
 
     /// Gives the terminal to another program ($EDITOR) and takes it back with one full repaint.
+    /// Takes a signal through Dispatch instead of a handler, marks it for the UI thread and wakes that thread.
+    private func onSignal(_ number: Int32, _ mark: @escaping (TerminalDriver) -> Void) {
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number)
+        let wake = self.wake
+        source.setEventHandler { [weak self] in
+            if let self { mark(self) }
+            wake()
+        }
+        source.resume()
+        signalSources.append(source)
+    }
+
     private func suspend() {
         def_prog_mode()
         endwin()

@@ -43,7 +43,12 @@ public struct DeckSnapshot: Sendable {
 
     public init() {}
 
+    /// The log view asks on every frame, so lists (in id order) are searched by halves; a list built in another
+    /// order (tests, hand-made snapshots) is still found by a scan.
     public func item(_ id: String) -> LaunchItem? {
+        for list in items.values {
+            if let index = list.index(ofID: id) { return list[index] }
+        }
         for list in items.values {
             if let found = list.last(where: { $0.id == id }) { return found }
         }

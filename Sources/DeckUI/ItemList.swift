@@ -22,6 +22,18 @@ public struct ItemList: RandomAccessCollection, Sendable {
         set { chunks[index / Self.chunkSize][index % Self.chunkSize] = newValue }
     }
 
+    /// Where the item with this id sits, by binary search: the state store keeps every list in id order.
+    public func index(ofID id: String) -> Int? {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            let found = self[middle].id
+            if found == id { return middle }
+            if found < id { low = middle + 1 } else { high = middle }
+        }
+        return nil
+    }
+
     public mutating func append(_ item: LaunchItem) {
         if count % Self.chunkSize == 0 {
             var chunk: [LaunchItem] = []

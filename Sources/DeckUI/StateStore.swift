@@ -171,7 +171,7 @@ public actor StateStore {
         if item.state.isInFlight, let agent = item.agentID { inFlight[item.id] = agent } else { inFlight[item.id] = nil }
         if let list = itemsByQueue[item.queue] {
             // Items never move between queues, so the item's own queue is the only place to look.
-            let index = resort.contains(item.queue) ? list.firstIndex { $0.id == item.id } : Self.search(list, id: item.id)
+            let index = resort.contains(item.queue) ? list.firstIndex { $0.id == item.id } : list.index(ofID: item.id)
             if let index {
                 // In place, through the dictionary: at most one chunk of the list is copied.
                 itemsByQueue[item.queue]![index] = item
@@ -180,17 +180,6 @@ public actor StateStore {
             if let last = list.last, Self.before(item, last) { resort.insert(item.queue) }
         }
         itemsByQueue[item.queue, default: ItemList()].append(item)
-    }
-
-    static func search(_ list: ItemList, id: String) -> Int? {
-        var low = 0, high = list.count
-        while low < high {
-            let middle = (low + high) / 2
-            let found = list[middle].id
-            if found == id { return middle }
-            if found < id { low = middle + 1 } else { high = middle }
-        }
-        return nil
     }
 
     private func rebuild(_ name: String) {

@@ -62,6 +62,15 @@ struct ScratchMount {
         return (cli, items)
     }
 
+    /// The dashboard on the test's data directory in a tmux of its own, or nil (with a skip or CI failure) without tmux.
+    private func dashboard(_ cli: LaunchdeckProcess, width: Int) -> DashboardEndToEndTests.Tmux? {
+        guard RequiredComponent.available("tmux", probe: ["tmux", "-V"]) else { return nil }
+        let tmux = DashboardEndToEndTests.Tmux()
+        tmux.run(["new-session", "-d", "-s", "deck", "-x", String(width), "-y", "30",
+                  "env LAUNCHDECK_HOME='\(cli.environment["LAUNCHDECK_HOME"]!)' '\(LaunchdeckProcess.binary.path)'; sleep 60"])
+        return tmux
+    }
+
     private func expectOneLineFailure(_ result: LaunchdeckProcess.Result, mentioning words: [String], _ what: String) {
         #expect(result.status == 1, "\(what): exit \(result.status) \(result.stderr)")
         let lines = result.stderr.split(separator: "\n")
@@ -94,11 +103,8 @@ struct ScratchMount {
         let once = try cli.run("--once")
         #expect(once.status == 0 && once.stdout.contains("Items of q (3)"), "\(once.stdout) \(once.stderr)")
 
-        if RequiredComponent.available("tmux", probe: ["tmux", "-V"]) {
-            let tmux = DashboardEndToEndTests.Tmux()
+        if let tmux = dashboard(cli, width: 140) {
             defer { tmux.kill() }
-            tmux.run(["new-session", "-d", "-s", "deck", "-x", "140", "-y", "30",
-                      "env LAUNCHDECK_HOME='\(cli.environment["LAUNCHDECK_HOME"]!)' '\(LaunchdeckProcess.binary.path)'; sleep 60"])
             #expect(tmux.waitFor("[read-only]"), "\(tmux.screen)")
             #expect(tmux.waitFor("read-only file system"), "\(tmux.screen)")
             #expect(tmux.waitFor("Items of q (3)"), "\(tmux.screen)")
@@ -137,11 +143,8 @@ struct ScratchMount {
 
         // A dashboard opened on the full disk shows what is there and why nothing can change. (One already open
         // when the disk fills may still write into WAL space it holds, so the failure is not certain there.)
-        if RequiredComponent.available("tmux", probe: ["tmux", "-V"]) {
-            let tmux = DashboardEndToEndTests.Tmux()
+        if let tmux = dashboard(cli, width: 160) {
             defer { tmux.kill() }
-            tmux.run(["new-session", "-d", "-s", "deck", "-x", "160", "-y", "30",
-                      "env LAUNCHDECK_HOME='\(cli.environment["LAUNCHDECK_HOME"]!)' '\(LaunchdeckProcess.binary.path)'; sleep 60"])
             #expect(tmux.waitFor("Items of q (3)"), "\(tmux.screen)")
             #expect(tmux.waitFor("[read-only]"), "\(tmux.screen)")
             #expect(tmux.waitFor("disk full: no space left"), "\(tmux.screen)")

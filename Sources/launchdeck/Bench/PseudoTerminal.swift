@@ -96,12 +96,8 @@ final class PseudoTerminal: @unchecked Sendable {
         _ = text.utf8CString.withUnsafeBufferPointer { write(master, $0.baseAddress, $0.count - 1) }
     }
 
-    /// Peak resident memory of the program, from /proc, in MiB.
-    var peakRSSMiB: Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return .nan }
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
-        return (line?.split(separator: " ").compactMap { Double($0) }.first).map { $0 / 1024 } ?? .nan
-    }
+    /// Peak resident memory of the program, in MiB.
+    var peakRSSMiB: Double { launchdeck.peakRSSMiB(of: String(pid)) }
 
     /// Waits for the program to exit (killing it after `timeout`) and returns its exit status.
     func wait(timeout: Duration) async -> Int32 {
