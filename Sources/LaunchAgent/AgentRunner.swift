@@ -11,6 +11,7 @@ public actor AgentRunner {
     let targets: [TargetKind: any LaunchTarget]
     let logger: Logger
     private let doorbell = Doorbell()
+    private let jobVersions = JobVersionCache()
     private var runs: [String: ItemRun] = [:]
     private var draining = false
     private var environment = AgentEnvironment()
@@ -93,7 +94,8 @@ public actor AgentRunner {
     }
 
     private func start(_ item: LaunchItem) {
-        let run = ItemRun(item: item, backend: backend, configuration: configuration, targets: targets, logger: logger)
+        let run = ItemRun(item: item, backend: backend, configuration: configuration, targets: targets, jobVersions: jobVersions,
+                          logger: logger)
         runs[item.id] = run
         record("leased \(item.id) (\(item.jobReference), attempt \(item.attempts))")
         Task {

@@ -46,14 +46,21 @@ public struct AgentStatus: Sendable, Codable {
     }()
 }
 
-/// The latest status, encoded once per change and read by the socket server's thread.
+/// The latest status, read by the socket server's thread. Encoded when a client asks rather than on every change:
+/// a busy agent publishes after every item, hundreds of times a second, and is rarely asked.
 final class StatusBoard: Sendable {
-    private let latest = Mutex<Data>(Data("{}".utf8))
+    private let latest = Mutex<(status: AgentStatus?, encoded: Data?)>((nil, nil))
 
     func publish(_ status: AgentStatus) {
-        guard let data = try? AgentStatus.encoder.encode(status) else { return }
-        latest.withLock { $0 = data }
+        latest.withLock { $0 = (status, nil) }
     }
 
-    var current: Data { latest.withLock { $0 } }
+    var current: Data {
+        latest.withLock { latest in
+            if let encoded = latest.encoded { return encoded }
+            guard let status = latest.status, let encoded = try? AgentStatus.encoder.encode(status) else { return Data("{}".utf8) }
+            latest.encoded = encoded
+            return encoded
+        }
+    }
 }

@@ -58,7 +58,7 @@ public final class ProcessGroupHandle: Sendable {
 
 
 /// Runs a process under `launchdeck-guard` in its own process group, streaming its output line by line.
-/// The guard's stdin is a pipe only this process can write to: if the agent dies, the guard sees EOF
+/// The guard's stdin is a socket only this process holds the other end of: if the agent dies, the guard sees EOF
 /// and stops the job's whole process group, so no job outlives its agent unsupervised.
 public struct GuardedProcess: Sendable {
     public let guardPath: String
@@ -69,16 +69,14 @@ public struct GuardedProcess: Sendable {
         self.stopGraceSeconds = stopGraceSeconds
     }
 
-    /// Returns the exit status (128+signal when killed by a signal).
-    public func run(_ spec: ProcessSpec, handle: ProcessGroupHandle,
+    /// Returns the exit status (128+signal when killed by a signal). The job itself starts only once `gate` returns:
+    /// the guard is spawned at once and waits for the agent's "go", so the spawn overlaps whatever the gate does
+    /// (recording the item as running). When `gate` throws, the guard exits without starting the job and the error
+    /// is rethrown.
+    public func run(_ spec: ProcessSpec, handle: ProcessGroupHandle, startWhen gate: (@Sendable () async throws -> Void)? = nil,
                     onLine: @escaping @Sendable (LogStream, String) async -> Void) async throws -> Int32 {
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw RunError.launch("cannot create the supervision pipe: \(String(cString: strerror(errno)))") }
-        // Close-on-exec on both ends: other jobs must not inherit them (the read end reaches the guard via dup2).
-        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
-        let supervisionWriteEnd = fds[1]
-        defer { close(supervisionWriteEnd) }
+        let supervision = try SupervisionChannel()
+        defer { supervision.close() }
 
         var options = PlatformOptions()
         options.processGroupID = 0
@@ -89,12 +87,12 @@ public struct GuardedProcess: Sendable {
             environment: environment,
             workingDirectory: spec.workingDirectory.map { FilePath($0) },
             platformOptions: options,
-            input: .fileDescriptor(FileDescriptor(rawValue: fds[0]), closeAfterSpawningProcess: true),
+            input: .fileDescriptor(FileDescriptor(rawValue: supervision.readEnd), closeAfterSpawningProcess: true),
             output: .sequence,
             error: .sequence
-        ) { execution in
+        ) { execution -> GateRefusal? in
             handle.started(execution.processIdentifier.value)
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for try await line in execution.standardOutput.strings(bufferingPolicy: .maxLineLength(1 << 20)) {
                         await onLine(.stdout, line)
@@ -105,12 +103,55 @@ public struct GuardedProcess: Sendable {
                         await onLine(.stderr, line)
                     }
                 }
+                var refusal: GateRefusal?
+                do {
+                    try await gate?()
+                    supervision.sendGo()
+                } catch {
+                    refusal = GateRefusal(error: error)
+                    supervision.close()
+                }
                 try await group.waitForAll()
+                return refusal
             }
         }
+        if let refusal = result.closureResult { throw refusal.error }
         switch result.terminationStatus {
         case .exited(let code): return code
         case .signaled(let signal): return 128 + signal
+        }
+    }
+
+    private struct GateRefusal: Sendable {
+        let error: any Error
+    }
+}
+
+/// The guard's stdin, a connected pair whose other end only this process holds: "go" starts the job, EOF (our end
+/// closed, by us or by our death) stops it. A socket pair rather than a pipe so "go" to a guard that already ended
+/// (stopped before it) fails with EPIPE instead of raising SIGPIPE in the agent.
+private final class SupervisionChannel: Sendable {
+    let readEnd: Int32
+    private let writeEnd: Mutex<Int32?>
+
+    init() throws {
+        var fds: [Int32] = [-1, -1]
+        // Close-on-exec on both ends: other jobs must not inherit them (the guard's end reaches it via dup2).
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            throw RunError.launch("cannot create the supervision socket: \(String(cString: strerror(errno)))")
+        }
+        readEnd = fds[0]
+        writeEnd = Mutex(fds[1])
+    }
+
+    func sendGo() {
+        writeEnd.withLock { fd in if let fd { _ = send(fd, "g", 1, Int32(MSG_NOSIGNAL)) } }
+    }
+
+    func close() {
+        writeEnd.withLock { fd in
+            if let open = fd { _ = Glibc.close(open) }
+            fd = nil
         }
     }
 }

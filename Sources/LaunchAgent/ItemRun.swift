@@ -17,6 +17,7 @@ final class ItemRun: Sendable {
     let backend: any LaunchBackend
     let configuration: AgentConfiguration
     let targets: [TargetKind: any LaunchTarget]
+    let jobVersions: JobVersionCache
     let logger: Logger
     let handle = ProcessGroupHandle()
     private let stopReason = Mutex<StopReason?>(nil)
@@ -26,11 +27,12 @@ final class ItemRun: Sendable {
     let sink: LogSink
 
     init(item: LaunchItem, backend: any LaunchBackend, configuration: AgentConfiguration, targets: [TargetKind: any LaunchTarget],
-         logger: Logger) {
+         jobVersions: JobVersionCache, logger: Logger) {
         self.item = item
         self.backend = backend
         self.configuration = configuration
         self.targets = targets
+        self.jobVersions = jobVersions
         self.logger = logger
         sink = LogSink(backend: backend, item: item.id, redactor: SecretValueRedactor.agentEnvironment)
     }
@@ -71,15 +73,18 @@ final class ItemRun: Sendable {
             if item.attempts > 1 { await target.cleanUpEarlierAttempt(context) }
             let spec = try await target.prepare(context, reporter: reporter, runner: runner)
             if stoppedFor != nil { return await finishStopped(context: context, target: target) }
-            // The build's last progress stays until the job reports its own.
-            try await reporter.enter(.running)
-            let status = try await runWithTimeout(spec, context: context, runner: runner)
+            // The build's last progress stays until the job reports its own. The guard starts while the item is
+            // recorded as running; the job itself only once that is stored.
+            let status = try await runWithTimeout(spec, context: context, runner: runner) { try await reporter.enter(.running) }
             await sink.flush()
             if stoppedFor != nil { return await finishStopped(context: context, target: target) }
             switch status {
             case .exited(0):
-                try? FileManager.default.removeItem(at: context.workDirectory)
                 await finish(.succeeded, exitCode: 0, error: nil)
+                // Off the item's slot: the next item need not wait for a directory tree to be deleted.
+                Task.detached(priority: .utility) { [directory = context.workDirectory] in
+                    try? FileManager.default.removeItem(at: directory)
+                }
             case .exited(let code):
                 await finish(.failed, exitCode: Int(code), error: "exit status \(code)" + (code > 128 ? " (signal \(code - 128))" : ""))
             case .timedOut(let limit):
@@ -99,7 +104,8 @@ final class ItemRun: Sendable {
         case timedOut(String)
     }
 
-    private func runWithTimeout(_ spec: ProcessSpec, context: RunContext, runner: GuardedProcess) async throws -> Outcome {
+    private func runWithTimeout(_ spec: ProcessSpec, context: RunContext, runner: GuardedProcess,
+                                startWhen gate: @escaping @Sendable () async throws -> Void) async throws -> Outcome {
         let sink = self.sink
         let progressFile = spec.environment["LAUNCHDECK_PROGRESS_FILE"]
         let watcher = Task { await Self.watchProgressFile(progressFile, sink: sink) }
@@ -111,7 +117,7 @@ final class ItemRun: Sendable {
                 return true
             }
         }
-        let status = try await runner.run(spec, handle: handle) { stream, line in
+        let status = try await runner.run(spec, handle: handle, startWhen: gate) { stream, line in
             if stream == .stdout, let progress = ProgressLine.job(line) {
                 await sink.report(phase: "run", current: progress.current, total: progress.total, message: progress.message)
             } else {
@@ -172,7 +178,7 @@ final class ItemRun: Sendable {
     }
 
     private func makeContext() async throws -> RunContext {
-        let job = try await backend.resolveJob(JobReference(name: item.jobName, version: item.jobVersion))
+        let job = try await jobVersions.resolve(JobReference(name: item.jobName, version: item.jobVersion), from: backend)
         let queue = try await backend.queue(named: item.queue)
         let config = try queue.config.renderValidated(with: item.overrides.variables, target: queue.target)
         return RunContext(item: item, job: job, queue: queue, config: config,

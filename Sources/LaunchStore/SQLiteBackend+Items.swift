@@ -163,7 +163,7 @@ extension SQLiteBackend {
         let now = self.now
         let limits = self.limits
         try await write { db, seq in
-            guard let row = try Row.fetchOne(db, sql: "SELECT log_count FROM items WHERE id = ?", arguments: [item]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT log_count FROM items WHERE id = ?"), arguments: [item]) else {
                 throw LaunchError.notFound("item \(item) not found")
             }
             let count: Int = row["log_count"]
@@ -180,9 +180,9 @@ extension SQLiteBackend {
                     DELETE FROM item_logs WHERE id IN (SELECT id FROM item_logs WHERE item_id = ? ORDER BY id LIMIT ?)
                     """, arguments: [item, excess])
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE items SET log_count = ?, log_dropped = log_dropped + ?, updated_at = ?, changed_seq = ? WHERE id = ?
-                """, arguments: [count + kept.count - excess, excess + skipped, now.timeIntervalSince1970, seq, item])
+                """).execute(arguments: [count + kept.count - excess, excess + skipped, now.timeIntervalSince1970, seq, item])
         }
     }
 

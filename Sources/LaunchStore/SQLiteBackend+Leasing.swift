@@ -12,12 +12,12 @@ extension SQLiteBackend {
             // merging those is cheap however long the queues are, unlike one ORDER BY over all of them.
             var candidates: [(rank: Int, position: Int64, row: Row)] = []
             for queue in Set(queues).sorted() {
-                let rows = try Row.fetchAll(db, sql: """
+                let rows = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT i.* FROM items i
                     WHERE i.queue = ? AND i.state = 'queued'
                       AND NOT (SELECT paused FROM queues WHERE name = i.queue)
                     ORDER BY i.priority, i.position LIMIT ?
-                    """, arguments: [queue, max])
+                    """), arguments: [queue, max])
                 candidates += rows.map { (rank: $0["priority"], position: $0["position"], row: $0) }
             }
             let chosen = candidates.sorted { ($0.rank, $0.position) < ($1.rank, $1.position) }.prefix(max)
@@ -25,11 +25,11 @@ extension SQLiteBackend {
             return try chosen.map { candidate in
                 var item = try SQLiteRows.item(candidate.row)
                 try ItemStateMachine.validate(item: item.id, from: item.state, to: .leased, attempts: item.attempts, maxAttempts: item.maxAttempts)
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE items SET state = 'leased', agent_id = ?, attempts = attempts + 1, lease_expires_at = ?,
                                      leased_at = ?, updated_at = ?, exit_code = NULL, progress = NULL, changed_seq = ?
                     WHERE id = ? AND state = 'queued'
-                    """, arguments: [agent, expires.timeIntervalSince1970, now.timeIntervalSince1970, now.timeIntervalSince1970, seq, item.id])
+                    """).execute(arguments: [agent, expires.timeIntervalSince1970, now.timeIntervalSince1970, now.timeIntervalSince1970, seq, item.id])
                 item.state = .leased
                 item.agentID = agent
                 item.attempts += 1
@@ -45,14 +45,14 @@ extension SQLiteBackend {
     public func heartbeat(agent: String, items: [String], leaseFor: TimeInterval) async throws -> HeartbeatReply {
         let now = self.now
         return try await write { db, seq in
-            try db.execute(sql: "UPDATE agents SET last_heartbeat = ?, changed_seq = ? WHERE id = ?",
-                           arguments: [now.timeIntervalSince1970, seq, agent])
+            try db.cachedStatement(sql: "UPDATE agents SET last_heartbeat = ?, changed_seq = ? WHERE id = ?").execute(
+                arguments: [now.timeIntervalSince1970, seq, agent])
             let expires = now.addingTimeInterval(leaseFor).timeIntervalSince1970
             var revoked: [String] = []
             for id in items {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE items SET lease_expires_at = ? WHERE id = ? AND agent_id = ? AND state IN ('leased', 'building', 'running')
-                    """, arguments: [expires, id, agent])
+                    """).execute(arguments: [expires, id, agent])
                 if db.changesCount == 0 { revoked.append(id) }
             }
             return HeartbeatReply(revoked: revoked)
@@ -63,7 +63,7 @@ extension SQLiteBackend {
     public func reportState(item id: String, agent: String, to state: ItemState, exitCode: Int?, error: String?) async throws -> LaunchItem {
         let now = self.now
         return try await write { db, seq in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM items WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM items WHERE id = ?"), arguments: [id]) else {
                 throw LaunchError.notFound("item \(id) not found")
             }
             var item = try SQLiteRows.item(row)
@@ -88,11 +88,11 @@ extension SQLiteBackend {
             case .succeeded, .failed, .cancelled: "finished_at"
             case .queued: nil
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE items SET state = ?, attempts = ?, agent_id = ?, lease_expires_at = ?, exit_code = ?, error = ?,
                                  updated_at = ?, changed_seq = ? \(column.map { ", \($0) = ?" } ?? "")
                 WHERE id = ?
-                """, arguments: StatementArguments([
+                """).execute(arguments: StatementArguments([
                     state.rawValue, item.attempts, item.agentID, item.leaseExpiresAt?.timeIntervalSince1970, item.exitCode, item.error,
                     now.timeIntervalSince1970, seq,
                 ] + (column == nil ? [] : [now.timeIntervalSince1970]) + [id] as [(any DatabaseValueConvertible)?]))
@@ -110,10 +110,10 @@ extension SQLiteBackend {
     /// when it has used all its attempts. Runs inside each lease, so no separate janitor is needed.
     @discardableResult
     static func reclaimExpired(_ db: Database, seq: Int64, now: Date) throws -> [LaunchItem] {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT * FROM items WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?
               AND state IN ('leased', 'building', 'running')
-            """, arguments: [now.timeIntervalSince1970])
+            """), arguments: [now.timeIntervalSince1970])
         return try rows.map { row in
             var item = try SQLiteRows.item(row)
             let next = ItemStateMachine.stateAfterLostLease(attempts: item.attempts, maxAttempts: item.maxAttempts)

@@ -25,7 +25,7 @@ extension SQLiteBackend {
     }
 
     static func queue(named name: String, _ db: Database) throws -> Queue {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM queues WHERE name = ?", arguments: [name]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM queues WHERE name = ?"), arguments: [name]) else {
             throw LaunchError.notFound("queue \"\(name.escapedForMessage)\" not found")
         }
         return try SQLiteRows.queue(row)

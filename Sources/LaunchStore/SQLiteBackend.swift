@@ -118,7 +118,7 @@ public final class SQLiteBackend: LaunchBackend {
             return try await database.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
-                    let seq = try Int64.fetchOne(db, sql: "UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq") ?? 0
+                    let seq = try Int64.fetchOne(db.cachedStatement(sql: "UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq")) ?? 0
                     result = try body(db, seq)
                     return .commit
                 }

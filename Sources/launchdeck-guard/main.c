@@ -2,10 +2,14 @@
 //
 //   launchdeck-guard GRACE_SECONDS PROGRAM [ARGS...]
 //
-// Standard input is the read end of a pipe whose write end only the agent holds. When the agent dies,
+// Standard input is one end of a socket pair whose other end only the agent holds. When the agent dies,
 // for any reason including SIGKILL, the kernel closes that end and the guard reads EOF: it then stops the
 // job's whole process group (SIGTERM, then SIGKILL after the grace period). The agent starts the guard as
 // the leader of a new process group, so the job and everything it starts share that group.
+//
+// The job starts only once the agent writes one byte ("go") to it: the agent starts the guard while it
+// records the item as running, so the two overlap, yet no job ever runs for an item the backend does not show as
+// running. EOF before "go" (the item was cancelled meanwhile, or the agent died) exits 125 without starting anything.
 //
 // SIGTERM to the group (a cancel) reaches the job directly; the guard then escalates to SIGKILL after
 // the grace period if the job is still running. The guard exits with the job's exit status, or 128+signal.
@@ -66,6 +70,12 @@ int main(int argc, char **argv) {
     if (getpgrp() != getpid() && setpgid(0, 0) != 0) { perror("launchdeck-guard: setpgid"); return 1; }
     double grace = atof(argv[1]);
     if (grace < 0) grace = 0;
+
+    // Before any handler is installed, so a SIGTERM while waiting simply ends the guard.
+    char go;
+    ssize_t got;
+    do { got = read(STDIN_FILENO, &go, 1); } while (got < 0 && errno == EINTR);
+    if (got != 1) return 125;
 
     if (pipe(wake_pipe) != 0) { perror("launchdeck-guard: pipe"); return 1; }
     fcntl(wake_pipe[0], F_SETFD, FD_CLOEXEC);
