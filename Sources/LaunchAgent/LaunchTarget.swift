@@ -33,17 +33,7 @@ public struct RunContext: Sendable {
 
     /// Wall-clock limit from `resource.timeout` (`90s`, `30m`, `2h`, `1d`, or plain seconds).
     public var timeout: Duration? {
-        guard let text = resource["timeout"]?.stringValue, let unit = text.last else { return nil }
-        let scale: Double
-        let digits: Substring
-        switch unit {
-        case "s": (scale, digits) = (1, text.dropLast())
-        case "m": (scale, digits) = (60, text.dropLast())
-        case "h": (scale, digits) = (3600, text.dropLast())
-        case "d": (scale, digits) = (86400, text.dropLast())
-        default: (scale, digits) = (1, Substring(text))
-        }
-        return Double(digits).map { .seconds($0 * scale) }
+        resource["timeout"]?.stringValue.flatMap(TimeLimit.parse)
     }
 
     /// What the job sees of its run, beyond its arguments.

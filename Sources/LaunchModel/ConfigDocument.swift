@@ -17,7 +17,9 @@ public struct ConfigDocument: Sendable {
     public static func parse(_ text: String) throws(ValidationFailure) -> ConfigDocument {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // The basic resolver tags nothing: Yams' default one compiles seven ICU regular expressions on first
+            // use, a few milliseconds of every CLI command, and `scalarValue` types plain scalars itself anyway.
+            root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             throw ValidationFailure([Self.issue(for: error)])
         } catch {
@@ -86,6 +88,12 @@ public struct ConfigDocument: Sendable {
         }
     }
 
+    /// YAML 1.1's booleans, exactly as Yams' default resolver knows them (its `bool` rule).
+    private static let yamlBooleans: [String: Bool] = [
+        "true": true, "True": true, "TRUE": true, "yes": true, "Yes": true, "YES": true, "on": true, "On": true, "ON": true,
+        "false": false, "False": false, "FALSE": false, "no": false, "No": false, "NO": false, "off": false, "Off": false, "OFF": false,
+    ]
+
     private static func scalarValue(_ scalar: Node.Scalar, node: Node) -> JSONValue {
         // Quoted scalars are strings whatever they look like: `"8"` stays a string.
         if scalar.style == .singleQuoted || scalar.style == .doubleQuoted || scalar.style == .literal || scalar.style == .folded {
@@ -93,7 +101,7 @@ public struct ConfigDocument: Sendable {
         }
         // Plain scalars follow YAML's core schema: null, bool, int, float, else string.
         if node.null != nil { return .null }
-        if let bool = node.bool { return .bool(bool) }
+        if let bool = yamlBooleans[scalar.string] { return .bool(bool) }
         if let int = node.int { return .int(int) }
         if let double = node.float, double.isFinite { return .double(double) }
         return .string(scalar.string)

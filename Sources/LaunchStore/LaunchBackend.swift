@@ -100,4 +100,6 @@ public protocol LaunchBackend: Sendable {
     func changes(since cursor: Int64, includingItems: Bool) async throws -> ChangeSet
     /// Items in id order (enqueue order) after `id`, a page at a time.
     func items(after id: String?, limit: Int) async throws -> [LaunchItem]
+    /// The change counter alone: it moves with every write, so a waiter can tell cheaply whether to look again.
+    func changeCursor() async throws -> Int64
 }

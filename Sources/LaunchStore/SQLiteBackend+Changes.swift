@@ -12,18 +12,18 @@ extension SQLiteBackend {
         let lostAfter = limits.agentLostAfter
         // One read transaction: the cursor and the rows come from the same snapshot, so nothing slips between polls.
         return try await read { db in
-            let current = try Int64.fetchOne(db, sql: "SELECT seq FROM change_counter WHERE id = 1") ?? 0
+            let current = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM change_counter WHERE id = 1")) ?? 0
             guard current > cursor else { return ChangeSet(cursor: current) }
             // Ordered by the change index itself: ORDER BY position alone made SQLite scan the whole table.
             // A cursor, not fetchAll: rows are decoded one at a time instead of all held at once.
             var items: [LaunchItem] = []
             if includingItems {
-                let rows = try Row.fetchCursor(db, sql: "SELECT * FROM items WHERE changed_seq > ? ORDER BY changed_seq, position", arguments: [cursor])
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT * FROM items WHERE changed_seq > ? ORDER BY changed_seq, position"), arguments: [cursor])
                 while let row = try rows.next() { items.append(try SQLiteRows.item(row)) }
             }
-            let queues = try Row.fetchAll(db, sql: "SELECT * FROM queues WHERE changed_seq > ? ORDER BY changed_seq, name", arguments: [cursor])
+            let queues = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM queues WHERE changed_seq > ? ORDER BY changed_seq, name"), arguments: [cursor])
                 .map(SQLiteRows.queue)
-            let agents = try Row.fetchAll(db, sql: "SELECT * FROM agents WHERE changed_seq > ? ORDER BY changed_seq, name", arguments: [cursor])
+            let agents = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM agents WHERE changed_seq > ? ORDER BY changed_seq, name"), arguments: [cursor])
                 .map { row in
                     var agent = try SQLiteRows.agent(row)
                     agent.state = agent.effectiveState(now: now, lostAfter: lostAfter)
@@ -35,10 +35,14 @@ extension SQLiteBackend {
 }
 
 extension SQLiteBackend {
+    public func changeCursor() async throws -> Int64 {
+        try await read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM change_counter WHERE id = 1")) ?? 0 }
+    }
+
     public func items(after id: String?, limit: Int) async throws -> [LaunchItem] {
         try await read { db in
             var items: [LaunchItem] = []
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM items WHERE id > ? ORDER BY id LIMIT ?", arguments: [id ?? "", limit])
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT * FROM items WHERE id > ? ORDER BY id LIMIT ?"), arguments: [id ?? "", limit])
             while let row = try rows.next() { items.append(try SQLiteRows.item(row)) }
             return items
         }

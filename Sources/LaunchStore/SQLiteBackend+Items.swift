@@ -40,11 +40,11 @@ extension SQLiteBackend {
     }
 
     static func insert(_ item: LaunchItem, _ db: Database, seq: Int64) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO items (id, queue, job_name, job_version, overrides, priority, state, attempts, max_attempts,
                                enqueued_at, updated_at, relaunch_of, changed_seq)
             VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?)
-            """, arguments: [item.id, item.queue, item.jobName, item.jobVersion, try SQLiteRows.json(item.overrides),
+            """).execute(arguments: [item.id, item.queue, item.jobName, item.jobVersion, try SQLiteRows.json(item.overrides),
                              item.priority.rank, item.maxAttempts, item.timestamps.enqueued.timeIntervalSince1970,
                              item.timestamps.enqueued.timeIntervalSince1970, item.relaunchOf, seq])
     }
@@ -82,7 +82,7 @@ extension SQLiteBackend {
 
     static func item(prefix: String, _ db: Database) throws -> LaunchItem {
         // ULIDs have no LIKE wildcards, and validatePrefix allowed only their alphabet.
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM items WHERE id >= ? AND id < ? ORDER BY id LIMIT 2",
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM items WHERE id >= ? AND id < ? ORDER BY id LIMIT 2"),
                                     arguments: [prefix, prefix + "\u{7f}"])
         guard let first = rows.first else { throw LaunchError.notFound("item \(prefix) not found") }
         if rows.count > 1 && (first["id"] as String) != prefix {
@@ -144,10 +144,10 @@ extension SQLiteBackend {
             let item = try Self.item(prefix: prefix, db)
             let rows: [Row]
             if let tail {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM item_logs WHERE item_id = ? AND id > ? ORDER BY id DESC LIMIT ?",
+                rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM item_logs WHERE item_id = ? AND id > ? ORDER BY id DESC LIMIT ?"),
                                         arguments: [item.id, sequence, tail]).reversed()
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM item_logs WHERE item_id = ? AND id > ? ORDER BY id",
+                rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM item_logs WHERE item_id = ? AND id > ? ORDER BY id"),
                                         arguments: [item.id, sequence])
             }
             return rows.map { row in
@@ -205,8 +205,8 @@ extension SQLiteBackend {
         let progress = ItemProgress(phase: phase, current: current, total: total, message: message)
         let now = self.now
         try await write { db, seq in
-            try db.execute(sql: "UPDATE items SET progress = ?, updated_at = ?, changed_seq = ? WHERE id = ?",
-                           arguments: [try SQLiteRows.json(progress), now.timeIntervalSince1970, seq, item])
+            try db.cachedStatement(sql: "UPDATE items SET progress = ?, updated_at = ?, changed_seq = ? WHERE id = ?").execute(
+                arguments: [try SQLiteRows.json(progress), now.timeIntervalSince1970, seq, item])
             if db.changesCount == 0 { throw LaunchError.notFound("item \(item) not found") }
         }
     }

@@ -54,7 +54,7 @@ extension SQLiteBackend {
     static func resolveJob(_ reference: JobReference, _ db: Database) throws -> JobVersion {
         let row: Row?
         if let version = reference.version {
-            row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE name = ? AND version = ?", arguments: [reference.name, version])
+            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE name = ? AND version = ?"), arguments: [reference.name, version])
         } else {
             row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE name = ? ORDER BY version DESC LIMIT 1", arguments: [reference.name])
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import LaunchModel
 
 /// The embedded backend: one SQLite file in WAL mode, shared safely by every LaunchDeck process of a machine.
@@ -41,21 +42,19 @@ public final class SQLiteBackend: LaunchBackend {
                           readOnlyReason: why, path: path, limits: limits)
             return
         }
-        try directory.create()
-        let database: any DatabaseWriter
-        var readOnlyReason: String?
-        do {
-            database = try Self.openWritable(path: path)
-        } catch let error as StoreError where exists && directory.isFull {
-            // Opening needs room for the WAL index. With the disk full, show what is there instead of nothing:
-            // the file is read as immutable, which ignores commits still in another process's WAL (the view may
-            // be a little behind) but never writes, so it cannot damage anything.
+        if exists && directory.isFull {
+            // With the disk full, show what is there and say why nothing can change, rather than fail at the first
+            // write: the WAL kept from earlier commands may still have room, but job code, logs and a growing WAL
+            // would not. Read through the WAL where it can be opened; else as immutable, which may lag commits still
+            // in another process's WAL but never writes, so it cannot damage anything.
             let why = "disk full: no space left in data directory \(directory.url.path)"
-            guard let readOnly = try? Self.openReadOnly(path: path, reason: why, immutable: true) else { throw error }
-            database = readOnly
-            readOnlyReason = why
+            let database = try (try? Self.openReadOnly(path: path, reason: why, immutable: false))
+                ?? Self.openReadOnly(path: path, reason: why, immutable: true)
+            self.init(database: database, readOnlyReason: why, path: path, limits: limits)
+            return
         }
-        self.init(database: database, readOnlyReason: readOnlyReason, path: path, limits: limits,
+        try directory.create()
+        self.init(database: try Self.openWritable(path: path), readOnlyReason: nil, path: path, limits: limits,
                   doorbell: AgentDoorbell(runtime: RuntimeDirectory.resolve(for: directory)))
     }
 
@@ -81,6 +80,11 @@ public final class SQLiteBackend: LaunchBackend {
         configuration.prepareDatabase { db in
             // WAL with synchronous=NORMAL survives any process crash; only an OS crash may lose the last commits.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Most LaunchDeck processes are one command long. By default the last connection to close deletes the
+            // WAL, and the next process recreates it with a write transaction of its own; kept, a command opens
+            // the database without writing anything.
+            var persist: Int32 = 1
+            _ = sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
         }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)

@@ -18,7 +18,17 @@ struct CommandContext {
 /// `key=value` arguments (`--config lr=0.1`, `--set gpus=2`).
 enum KeyValueArguments {
     static func parse(_ pairs: [String], option: String) throws -> [String: String] {
-        var result: [String: String] = [:]
+        Dictionary(uniqueKeysWithValues: try Self.pairs(pairs, option: option))
+    }
+
+    static func parseTyped(_ pairs: [String], option: String) throws -> [String: JSONValue] {
+        try parse(pairs, option: option).mapValues(JSONValue.parseLiteral)
+    }
+
+    /// `KEY=VALUE` options in the order given; a key given twice is an error.
+    static func pairs(_ pairs: [String], option: String) throws -> [(key: String, value: String)] {
+        var result: [(key: String, value: String)] = []
+        var seen: Set<String> = []
         var issues: [ValidationIssue] = []
         for pair in pairs {
             guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
@@ -26,16 +36,13 @@ enum KeyValueArguments {
                 continue
             }
             let key = String(pair[..<equals])
-            if result[key] != nil {
+            guard seen.insert(key).inserted else {
                 issues.append(ValidationIssue(path: "\(option) \(key)", message: "given twice"))
+                continue
             }
-            result[key] = String(pair[pair.index(after: equals)...])
+            result.append((key, String(pair[pair.index(after: equals)...])))
         }
         if !issues.isEmpty { throw ValidationFailure(issues) }
         return result
-    }
-
-    static func parseTyped(_ pairs: [String], option: String) throws -> [String: JSONValue] {
-        try parse(pairs, option: option).mapValues(JSONValue.parseLiteral)
     }
 }

@@ -5,27 +5,75 @@ import LaunchModel
 import LaunchStore
 
 struct EnqueueCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "enqueue", abstract: "Put a run of a job on a queue; prints the item id.")
+    static let configuration = CommandConfiguration(
+        commandName: "enqueue", abstract: "Put a run of a job on a queue; prints the item id.",
+        discussion: """
+            --sweep and --count enqueue many runs in one transaction (all or none) and print one id per line \
+            (with --output json, an array). --sweep lr=0.1,0.01 --sweep batch=32,64 makes four runs, the last \
+            axis varying fastest; --count 3 runs each combination three times (each run has its own \
+            LAUNCHDECK_ITEM_ID, e.g. for a seed).
+            """)
+    /// One command, one transaction: large enough for any grid a person types, small enough to stay a quick write.
+    static let maximumItems = 10_000
+
     @Argument(help: "JOB[:VERSION] (default latest).") var job: String
     @Option(help: "Queue name.") var queue: String
     @Option(help: "critical, high, normal or low.") var priority: String = "normal"
     @Option(name: .customLong("set"), help: "Template variable VAR=VALUE (repeatable), checked against the queue's declarations.") var variables: [String] = []
     @Option(name: .customLong("config"), help: "Hyperparameter override KEY=VALUE (repeatable).") var config: [String] = []
+    @Option(help: "Hyperparameter values to sweep, KEY=V1,V2,... (repeatable): one run per combination.") var sweep: [String] = []
+    @Option(help: "Runs of each combination (1-\(EnqueueCommand.maximumItems)).") var count: Int = 1
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let request = EnqueueRequest(
+        let hyperparameters = try KeyValueArguments.parseTyped(config, option: "--config")
+        let grid = try Self.parseSweep(sweep, fixed: hyperparameters)
+        guard (1...Self.maximumItems).contains(count) else {
+            throw LaunchError.invalidInput("--count: must be 1 to \(Self.maximumItems), got \(count)")
+        }
+        let total = grid.count.multipliedReportingOverflow(by: count)
+        guard !total.overflow, total.partialValue <= Self.maximumItems else {
+            throw LaunchError.invalidInput("--sweep/--count: \(grid.count) combinations x \(count) runs is more than \(Self.maximumItems) items in one command")
+        }
+        let base = EnqueueRequest(
             job: try JobReference(parsing: job), queue: queue, priority: try Priority.parse(priority),
-            variables: try KeyValueArguments.parse(variables, option: "--set"),
-            hyperparameters: try KeyValueArguments.parseTyped(config, option: "--config"))
-        let item: LaunchItem
+            variables: try KeyValueArguments.parse(variables, option: "--set"), hyperparameters: hyperparameters)
+        let requests = grid.combinations.flatMap { combination in
+            var request = base
+            request.hyperparameters.merge(combination) { _, swept in swept }
+            return Array(repeating: request, count: count)
+        }
+        let backend = try CommandContext.open().backend
         do {
-            item = try await CommandContext.open().backend.enqueue(request)
+            if requests.count == 1 && sweep.isEmpty {
+                let item = try await backend.enqueue(requests[0])
+                try output.emit(json: ItemRecord(item)) { item.id + "\n" }
+            } else {
+                let items = try await backend.enqueue(batch: requests)
+                try output.emit(json: items.map { ItemRecord($0) }) { items.map { $0.id + "\n" }.joined() }
+            }
         } catch let failure as ValidationFailure {
             // Variable problems name the variable; say they came from --set.
             throw ValidationFailure(failure.issues.map { ValidationIssue(path: "--set \($0.path)", message: $0.message) })
         }
-        try output.emit(json: ItemRecord(item)) { item.id + "\n" }
+    }
+
+    /// `KEY=V1,V2` options as sweep axes, values typed as --config types them.
+    static func parseSweep(_ options: [String], fixed: [String: JSONValue]) throws -> HyperparameterSweep {
+        var axes: [HyperparameterSweep.Axis] = []
+        var issues: [ValidationIssue] = []
+        for (key, list) in try KeyValueArguments.pairs(options, option: "--sweep") {
+            let values = list.split(separator: ",", omittingEmptySubsequences: false).map { JSONValue.parseLiteral(String($0)) }
+            if list.isEmpty || list.split(separator: ",", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
+                issues.append(ValidationIssue(path: "--sweep \(key)", message: "expected KEY=V1,V2,... with no empty value, got \"\(list.escapedForMessage)\""))
+            } else if fixed[key] != nil {
+                issues.append(ValidationIssue(path: "--sweep \(key)", message: "also given with --config; give it one way"))
+            } else {
+                axes.append(HyperparameterSweep.Axis(key: key, values: values))
+            }
+        }
+        if !issues.isEmpty { throw ValidationFailure(issues) }
+        return HyperparameterSweep(axes: axes)
     }
 }
 

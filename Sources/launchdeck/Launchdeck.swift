@@ -10,7 +10,7 @@ struct Launchdeck: AsyncParsableCommand {
         discussion: "State lives in $LAUNCHDECK_HOME (default $XDG_DATA_HOME/launchdeck or ~/.local/share/launchdeck).",
         version: version,
         subcommands: [
-            DashboardCommand.self, JobCommand.self, QueueCommand.self, EnqueueCommand.self, ItemsCommand.self, ItemCommand.self,
+            DashboardCommand.self, JobCommand.self, QueueCommand.self, EnqueueCommand.self, ItemsCommand.self, ItemCommand.self, WaitCommand.self,
             CancelCommand.self, RelaunchCommand.self, AgentCommand.self, DemoCommand.self, BenchCommand.self, DebugCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self

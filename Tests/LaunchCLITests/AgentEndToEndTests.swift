@@ -62,6 +62,35 @@ import Testing
         #expect(status.stdout.contains("test-agent") && status.stdout.contains("finished \(good): succeeded"), "\(status.stdout)")
     }
 
+    @Test func waitReturnsWhenTheItemsAreDoneAndSaysHowTheyEnded() throws {
+        let cli = try LaunchdeckProcess()
+        _ = try cli.write("job/run.sh", Self.script)
+        #expect(try cli.run("job", "create", "probe", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
+        #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
+        #expect(try cli.run("queue", "create", "held", "--target", "local-process").status == 0)
+        let usage = try cli.run("wait")
+        #expect(usage.status == 2 && usage.stderr == "launchdeck: wait: give item ids or --queue, not both and not neither\n")
+        let swept = try cli.run("enqueue", "probe", "--queue", "local", "--sweep", "code=0,3,0")
+        #expect(swept.status == 0, "\(swept.stderr)")
+        let ids = swept.stdout.split(separator: "\n").map(String.init)
+
+        let agent = try cli.startAgent(queues: ["local"])
+        defer { agent.terminate(); agent.waitUntilExit() }
+        let waited = try cli.run("wait", "--queue", "local", "--timeout", "2m")
+        #expect(waited.status == 1, "one of the three failed: \(waited.stderr)")
+        #expect(waited.stdout == "2 succeeded, 1 failed, 0 cancelled\n")
+        #expect(waited.stderr == "launchdeck: wait: 1 of 3 items did not succeed\n")
+        #expect(try ids.map { try cli.state($0) } == ["succeeded", "failed", "succeeded"], "wait returned only once all were final")
+
+        let one = try #require(try cli.json("wait", ids[0], "-o", "json") as? [String: Any])
+        #expect(one["succeeded"] as? Int == 1 && one["timed_out"] as? Bool == false)
+
+        let held = try cli.enqueueID("probe", "--queue", "held")
+        let timedOut = try cli.run("wait", held, "--timeout", "1s")
+        #expect(timedOut.status == 1 && timedOut.stdout == "0 succeeded, 0 failed, 0 cancelled, 1 unfinished after 1s\n")
+        #expect(timedOut.stderr == "launchdeck: wait: timed out after 1s\n")
+    }
+
     @Test func cancelStopsTheWholeProcessTree() throws {
         let cli = try LaunchdeckProcess()
         let pids = cli.home.appendingPathComponent("pids")

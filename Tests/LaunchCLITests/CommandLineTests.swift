@@ -70,6 +70,47 @@ import Testing
         #expect(table.stdout.contains(id))
     }
 
+    @Test func aSweepEnqueuesEveryCombinationInOrderInOneGo() throws {
+        let cli = try LaunchdeckProcess()
+        #expect(try cli.run("job", "create", "t", "--image", "localhost/base:1", "--entrypoint", "true").status == 0)
+        #expect(try cli.run("queue", "create", "q", "--target", "local-process").status == 0)
+
+        let sweep = try cli.run("enqueue", "t", "--queue", "q", "--config", "epochs=3", "--sweep", "lr=0.1,0.01", "--sweep", "opt=adam,sgd",
+                                "--count", "2")
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let ids = sweep.stdout.split(separator: "\n").map(String.init)
+        #expect(ids.count == 8 && Set(ids).count == 8)
+        let items = try #require(try cli.json("items", "--queue", "q", "--output", "json") as? [[String: Any]])
+        #expect(items.map { $0["id"] as? String } == ids, "enqueued in the order printed")
+        let overrides = items.map { item -> String in
+            let hyperparameters = (item["hyperparameters"] as? [String: Any]) ?? [:]
+            return "\(hyperparameters["lr"] ?? "-") \(hyperparameters["opt"] ?? "-") \(hyperparameters["epochs"] ?? "-")"
+        }
+        #expect(overrides == ["0.1 adam 3", "0.1 adam 3", "0.1 sgd 3", "0.1 sgd 3", "0.01 adam 3", "0.01 adam 3", "0.01 sgd 3", "0.01 sgd 3"])
+        let json = try #require(try cli.json("enqueue", "t", "--queue", "q", "--count", "3", "--output", "json") as? [[String: Any]])
+        #expect(json.count == 3)
+
+        // All or nothing: a bad value in one combination enqueues none of them.
+        #expect(try cli.run("queue", "set-config", "q", try cli.write("q.yaml", "variables:\n  gpus: {type: int, min: 0, max: 8}\n").path).status == 0)
+        let cases: [([String], String)] = [
+            (["--count", "0"], "--count: must be 1 to 10000, got 0"),
+            (["--count", "10001"], "--count: must be 1 to 10000"),
+            (["--sweep", "lr=1,,2"], "--sweep lr: expected KEY=V1,V2,... with no empty value"),
+            (["--sweep", "lr"], "--sweep: expected KEY=VALUE"),
+            (["--sweep", "lr=1", "--config", "lr=2"], "--sweep lr: also given with --config"),
+            (["--sweep", "lr=1", "--sweep", "lr=2"], "--sweep lr: given twice"),
+            (["--sweep", "a=1,2,3,4,5,6,7,8,9,10", "--sweep", "b=1,2,3,4,5,6,7,8,9,10", "--sweep", "c=1,2,3,4,5,6,7,8,9,10", "--count", "11"],
+             "1000 combinations x 11 runs is more than 10000 items"),
+            (["--count", "5", "--set", "gpus=9"], "--set gpus: 9 is above max 8"),
+        ]
+        for (extra, fragment) in cases {
+            let result = try cli.run(["enqueue", "t", "--queue", "q"] + extra)
+            #expect(result.status == 2, "\(extra): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains(fragment) && result.stderr.split(separator: "\n").count == 1, "\(extra): \(result.stderr)")
+        }
+        #expect((try cli.json("items", "--queue", "q", "--output", "json") as? [Any])?.count == 11, "nothing enqueued by a failed command")
+    }
+
     @Test func badInputExitsTwoWithOneLineSayingWhatAndWhere() throws {
         let cli = try LaunchdeckProcess()
         #expect(try cli.run("job", "create", "t", "--image", "localhost/base:1", "--entrypoint", "true").status == 0)
