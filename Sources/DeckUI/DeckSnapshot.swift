@@ -1,6 +1,7 @@
 import Foundation
 import LaunchAgent
 import LaunchModel
+import Synchronization
 
 /// One queue as the dashboard shows it.
 public struct QueueRow: Sendable, Hashable {
@@ -38,8 +39,15 @@ public struct DeckSnapshot: Sendable {
     public var now: Date = Date()
     /// Set while the backend cannot be read; the last good data stays on screen.
     public var error: String?
-    /// Increases with every new snapshot, so views can cache work per snapshot.
-    public var version: Int = 0
+    /// Unique to each snapshot in the process (not only within one state store), so work views cache per
+    /// snapshot can never be taken for another store's: two stores once both reached version 7 of queue "bench".
+    public var version: Int = DeckSnapshot.nextVersion()
+
+    private static let versions = Atomic<Int>(0)
+
+    public static func nextVersion() -> Int {
+        versions.add(1, ordering: .relaxed).newValue
+    }
 
     public init() {}
 

@@ -218,7 +218,7 @@ public actor StateStore {
         next.updatedAt = updated
         next.now = now
         next.error = error
-        next.version = snapshot.version + 1
+        next.version = DeckSnapshot.nextVersion()
         snapshot = next
     }
 

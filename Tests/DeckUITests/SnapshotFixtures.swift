@@ -33,7 +33,6 @@ enum SnapshotFixtures {
                                                                      createdAt: now), versionCount: 2)]
         snapshot.updatedAt = now
         snapshot.now = now
-        snapshot.version = Int.random(in: 1...Int.max / 2)
         return snapshot
     }
 

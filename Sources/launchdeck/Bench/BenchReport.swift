@@ -71,6 +71,20 @@ func measure<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
     return (value, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
 }
 
+/// Wall time and this thread's CPU time of synchronous work, in seconds. On a machine whose cores are busy the two
+/// part: the wall time then includes waiting for a core, the CPU time is the work itself.
+func measureOnThisThread<T>(_ body: () throws -> T) rethrows -> (T, wall: Double, cpu: Double) {
+    func threadCPU() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+    let (startWall, startCPU) = (ContinuousClock.now, threadCPU())
+    let value = try body()
+    let elapsed = ContinuousClock.now - startWall
+    return (value, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, threadCPU() - startCPU)
+}
+
 /// A process's peak resident memory in MiB, from /proc (`self`, or a pid).
 func peakRSSMiB(of process: String = "self") -> Double {
     guard let status = try? String(contentsOfFile: "/proc/\(process)/status", encoding: .utf8) else { return .nan }
