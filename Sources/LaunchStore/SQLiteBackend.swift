@@ -85,6 +85,8 @@ public final class SQLiteBackend: LaunchBackend {
             // the database without writing anything.
             var persist: Int32 = 1
             _ = sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
+            // A kept WAL would otherwise keep the size of its largest burst (100,000 enqueues: ~40 MB) for good.
+            try db.execute(sql: "PRAGMA journal_size_limit = 4194304")
         }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)

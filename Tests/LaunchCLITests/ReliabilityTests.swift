@@ -7,11 +7,12 @@ import Testing
         let cli = try LaunchdeckProcess()
         #expect(try cli.run("job", "create", "t", "--image", "x", "--entrypoint", "true").status == 0)
         #expect(try cli.run("queue", "create", "q", "--target", "local-process").status == 0)
-        for round in 0..<3 {
+        let rounds = 3 * ChaosScale.factor
+        for round in 0..<rounds {
             let out = cli.home.appendingPathComponent("burst-\(round).out")
             let writer = try cli.start(["debug", "enqueue-burst", "--job", "t", "--queue", "q", "--count", "100000"],
                                        stdout: out, stderr: cli.home.appendingPathComponent("burst-\(round).err"))
-            let target = 50 + round * 70
+            let target = 50 + (round % 3) * 70
             #expect(eventually(timeout: 60, every: 0.005) {
                 ((try? String(contentsOf: out, encoding: .utf8))?.split(separator: "\n").count ?? 0) >= target
             })
@@ -19,7 +20,7 @@ import Testing
             writer.waitUntilExit()
         }
         var acknowledged: [String] = []
-        for round in 0..<3 {
+        for round in 0..<rounds {
             let text = try String(contentsOf: cli.home.appendingPathComponent("burst-\(round).out"), encoding: .utf8)
             // A line cut by the kill was never acknowledged in full.
             acknowledged += text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init).filter { $0.count == 26 }
@@ -79,18 +80,21 @@ import Testing
         #expect(try cli.run("job", "create", "work", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
         let config = try cli.write("q.yaml", "max_attempts: 10\n")
         #expect(try cli.run("queue", "create", "local", "--target", "local-process", "--config", config.path).status == 0)
-        let ids = try (0..<200).map { _ in try cli.enqueueID("work", "--queue", "local") }
+        let count = 200 * ChaosScale.factor
+        let enqueued = try cli.run("enqueue", "work", "--queue", "local", "--count", String(count))
+        let ids = enqueued.stdout.split(separator: "\n").map(String.init)
+        #expect(enqueued.status == 0 && ids.count == count, "\(enqueued.stderr)")
 
         let steady = try cli.startAgent(queues: ["local"], maxJobs: 2, leaseSeconds: 3, name: "steady")
         defer { steady.terminate(); steady.waitUntilExit() }
         var generator = SystemRandomNumberGenerator()
-        for round in 0..<5 {
+        for round in 0..<5 * ChaosScale.factor {
             let victim = try cli.startAgent(queues: ["local"], maxJobs: 3, leaseSeconds: 3, name: "victim-\(round)")
             Thread.sleep(forTimeInterval: Double.random(in: 0.5...2.0, using: &generator))
             kill(victim.processIdentifier, SIGKILL)
             victim.waitUntilExit()
         }
-        #expect(try eventually(timeout: 120) { try cli.items().values.allSatisfy { ($0["state"] as? String) == "succeeded" } },
+        #expect(try eventually(timeout: 120 * Double(ChaosScale.factor)) { try cli.items().values.allSatisfy { ($0["state"] as? String) == "succeeded" } },
                 "\((try? cli.items().values.compactMap { $0["state"] as? String }) ?? [])")
         let attempts = try cli.items().compactMapValues { $0["attempts"] as? Int }
         try OverlapRecordingJob.verify(record: record, items: ids, attempts: attempts)

@@ -46,7 +46,7 @@ enum Mutator {
         var generator = SplitMix64(state: 20_261_125)
         let seeds = try Self.seeds()
         var rejected = 0
-        for round in 0..<4000 {
+        for round in 0..<4000 * ChaosScale.factor {
             let (target, seed) = seeds[round % seeds.count]
             let text = Mutator.mutate(seed, using: &generator)
             do {
@@ -59,12 +59,12 @@ enum Mutator {
                 #expect(error.issues.allSatisfy { !$0.message.isEmpty })
             }
         }
-        #expect(rejected > 500, "the mutations should break most documents (\(rejected) rejected)")
+        #expect(rejected > 500 * ChaosScale.factor, "the mutations should break most documents (\(rejected) rejected)")
     }
 
     @Test func randomDocumentsNeverCrash() {
         var generator = SplitMix64(state: 7)
-        for _ in 0..<2000 {
+        for _ in 0..<2000 * ChaosScale.factor {
             let length = Int.random(in: 0..<120, using: &generator)
             let text = String((0..<length).map { _ in Mutator.alphabet.randomElement(using: &generator)! })
             _ = try? QueueConfig.parse(text, target: TargetKind.allCases.randomElement(using: &generator)!)
@@ -73,7 +73,7 @@ enum Mutator {
 
     @Test func jobSpecsAndCommandLineValuesNeverCrash() {
         var generator = SplitMix64(state: 99)
-        for _ in 0..<3000 {
+        for _ in 0..<3000 * ChaosScale.factor {
             let text = Mutator.mutate("python train.py --name 'a b' \"c\" \\d name:v3 mnist:v1", using: &generator)
             _ = try? ArgvSplitter.split(text)
             _ = try? JobReference(parsing: text)
