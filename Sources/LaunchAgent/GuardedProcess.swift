@@ -87,7 +87,7 @@ public struct GuardedProcess: Sendable {
             environment: environment,
             workingDirectory: spec.workingDirectory.map { FilePath($0) },
             platformOptions: options,
-            input: .fileDescriptor(FileDescriptor(rawValue: supervision.readEnd), closeAfterSpawningProcess: true),
+            input: .fileDescriptor(FileDescriptor(rawValue: supervision.guardEnd), closeAfterSpawningProcess: true),
             output: .sequence,
             error: .sequence
         ) { execution -> GateRefusal? in
@@ -131,8 +131,8 @@ public struct GuardedProcess: Sendable {
 /// closed, by us or by our death) stops it. A socket pair rather than a pipe so "go" to a guard that already ended
 /// (stopped before it) fails with EPIPE instead of raising SIGPIPE in the agent.
 private final class SupervisionChannel: Sendable {
-    let readEnd: Int32
-    private let writeEnd: Mutex<Int32?>
+    let guardEnd: Int32
+    private let agentEnd: Mutex<Int32?>
 
     init() throws {
         var fds: [Int32] = [-1, -1]
@@ -140,16 +140,16 @@ private final class SupervisionChannel: Sendable {
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
             throw RunError.launch("cannot create the supervision socket: \(String(cString: strerror(errno)))")
         }
-        readEnd = fds[0]
-        writeEnd = Mutex(fds[1])
+        guardEnd = fds[0]
+        agentEnd = Mutex(fds[1])
     }
 
     func sendGo() {
-        writeEnd.withLock { fd in if let fd { _ = send(fd, "g", 1, Int32(MSG_NOSIGNAL)) } }
+        agentEnd.withLock { fd in if let fd { _ = send(fd, "g", 1, Int32(MSG_NOSIGNAL)) } }
     }
 
     func close() {
-        writeEnd.withLock { fd in
+        agentEnd.withLock { fd in
             if let open = fd { _ = Glibc.close(open) }
             fd = nil
         }

@@ -9,10 +9,10 @@ import LaunchStore
 struct WaitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wait", abstract: "Wait until items are finished; exit 0 when all succeeded, 1 otherwise.",
-        discussion: "Give item ids (or unique prefixes), or --queue to wait until nothing on that queue is queued or in flight.")
+        discussion: "Give item ids (or unique prefixes), or --queue for the items queued or in flight there when the wait begins.")
 
     @Argument(help: "Item ids or unique prefixes.") var ids: [String] = []
-    @Option(help: "Wait until this queue has nothing queued or in flight.") var queue: String?
+    @Option(help: "Wait for this queue's items that are queued or in flight now.") var queue: String?
     @Option(help: "Give up after this long (90s, 30m, 2h, 1d).") var timeout: String = "1d"
     @OptionGroup var output: OutputOptions
 
