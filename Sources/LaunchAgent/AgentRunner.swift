@@ -13,6 +13,8 @@ public actor AgentRunner {
     private let doorbell = Doorbell()
     private let jobVersions = JobVersionCache()
     private var runs: [String: ItemRun] = [:]
+    /// Work directories of succeeded runs being deleted after their slot was freed; waited for before the agent stops.
+    private var cleanups: [String: Task<Void, Never>] = [:]
     private var draining = false
     private var environment = AgentEnvironment()
     private var events = RecentEvents(capacity: 50)
@@ -76,6 +78,7 @@ public actor AgentRunner {
             await doorbell.wait(upTo: configuration.pollInterval)
         }
         await finishDrain()
+        for cleanup in Array(cleanups.values) { await cleanup.value }
         heartbeat.cancel()
         probe.cancel()
         _ = await heartbeat.value
@@ -99,17 +102,28 @@ public actor AgentRunner {
         runs[item.id] = run
         record("leased \(item.id) (\(item.jobReference), attempt \(item.attempts))")
         Task {
-            await run.run()
-            await self.finished(item.id)
+            let leftover = await run.run()
+            await self.finished(item.id, leaving: leftover)
         }
     }
 
-    private func finished(_ id: String) async {
+    private func finished(_ id: String, leaving directory: URL?) async {
         if let run = runs.removeValue(forKey: id) {
             record("finished \(id): \(run.state.state)")
         }
+        if let directory {
+            // The slot is free first: the next item need not wait for a directory tree to be deleted.
+            cleanups[id] = Task.detached(priority: .utility) { [weak self] in
+                try? FileManager.default.removeItem(at: directory)
+                await self?.cleanedUp(id)
+            }
+        }
         await publishStatus()
         await doorbell.ring()
+    }
+
+    private func cleanedUp(_ id: String) {
+        cleanups[id] = nil
     }
 
     private func finishDrain() async {

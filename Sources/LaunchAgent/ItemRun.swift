@@ -53,18 +53,19 @@ final class ItemRun: Sendable {
 
     private var stoppedFor: StopReason? { stopReason.withLock { $0 } }
 
-    /// Runs to the end; never throws: every failure becomes the item's final state.
-    func run() async {
+    /// Runs to the end; never throws: every failure becomes the item's final state. Returns the work directory of a
+    /// run that succeeded, for the agent to delete once the item's slot is free.
+    func run() async -> URL? {
         let context: RunContext
         do {
             context = try await makeContext()
         } catch {
             await finish(.failed, exitCode: nil, error: "cannot start: \(error)")
-            return
+            return nil
         }
         guard let target = targets[context.queue.target] else {
             await finish(.failed, exitCode: nil, error: "this agent cannot run \(context.queue.target) queues yet")
-            return
+            return nil
         }
         cancellation.withLock { $0 = (target, context) }
         let runner = GuardedProcess(guardPath: configuration.guardPath, stopGraceSeconds: configuration.stopGraceSeconds)
@@ -72,19 +73,22 @@ final class ItemRun: Sendable {
         do {
             if item.attempts > 1 { await target.cleanUpEarlierAttempt(context) }
             let spec = try await target.prepare(context, reporter: reporter, runner: runner)
-            if stoppedFor != nil { return await finishStopped(context: context, target: target) }
+            if stoppedFor != nil {
+                await finishStopped(context: context, target: target)
+                return nil
+            }
             // The build's last progress stays until the job reports its own. The guard starts while the item is
             // recorded as running; the job itself only once that is stored.
             let status = try await runWithTimeout(spec, context: context, runner: runner) { try await reporter.enter(.running) }
             await sink.flush()
-            if stoppedFor != nil { return await finishStopped(context: context, target: target) }
+            if stoppedFor != nil {
+                await finishStopped(context: context, target: target)
+                return nil
+            }
             switch status {
             case .exited(0):
                 await finish(.succeeded, exitCode: 0, error: nil)
-                // Off the item's slot: the next item need not wait for a directory tree to be deleted.
-                Task.detached(priority: .utility) { [directory = context.workDirectory] in
-                    try? FileManager.default.removeItem(at: directory)
-                }
+                return context.workDirectory
             case .exited(let code):
                 await finish(.failed, exitCode: Int(code), error: "exit status \(code)" + (code > 128 ? " (signal \(code - 128))" : ""))
             case .timedOut(let limit):
@@ -92,11 +96,16 @@ final class ItemRun: Sendable {
             }
         } catch {
             await sink.flush()
-            if stoppedFor != nil { return await finishStopped(context: context, target: target) }
+            if stoppedFor != nil {
+                await finishStopped(context: context, target: target)
+                return nil
+            }
             await sink.append(.agent, "error: \(error)")
             await sink.flush()
             await finish(.failed, exitCode: nil, error: "\(error)")
         }
+        // A failed run's directory stays, to look into.
+        return nil
     }
 
     private enum Outcome {

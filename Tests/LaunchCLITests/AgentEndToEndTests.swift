@@ -60,6 +60,14 @@ import Testing
         #expect(environment["hostname"] is String && environment["kernel"] is String)
         let status = try cli.run("agent", "status")
         #expect(status.stdout.contains("test-agent") && status.stdout.contains("finished \(good): succeeded"), "\(status.stdout)")
+
+        // A succeeded run's work directory is deleted (after its slot is freed, before the agent stops); a failed
+        // one's stays to look into.
+        agent.terminate()
+        agent.waitUntilExit()
+        let work = cli.home.appendingPathComponent("work")
+        #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent(good).path))
+        #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent(bad).appendingPathComponent("run.sh").path))
     }
 
     @Test func waitReturnsWhenTheItemsAreDoneAndSaysHowTheyEnded() throws {
