@@ -12,7 +12,7 @@ extension SQLiteBackend {
         let lostAfter = limits.agentLostAfter
         // One read transaction: the cursor and the rows come from the same snapshot, so nothing slips between polls.
         return try await read { db in
-            let current = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM change_counter WHERE id = 1")) ?? 0
+            let current = try Self.changeCounter(db)
             guard current > cursor else { return ChangeSet(cursor: current) }
             // Ordered by the change index itself: ORDER BY position alone made SQLite scan the whole table.
             // A cursor, not fetchAll: rows are decoded one at a time instead of all held at once.
@@ -36,7 +36,11 @@ extension SQLiteBackend {
 
 extension SQLiteBackend {
     public func changeCursor() async throws -> Int64 {
-        try await read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM change_counter WHERE id = 1")) ?? 0 }
+        try await read { db in try Self.changeCounter(db) }
+    }
+
+    static func changeCounter(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM change_counter WHERE id = 1")) ?? 0
     }
 
     public func items(after id: String?, limit: Int) async throws -> [LaunchItem] {

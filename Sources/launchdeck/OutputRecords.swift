@@ -220,3 +220,18 @@ struct Null<Value: Encodable>: Encodable {
         if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
     }
 }
+
+/// How the items `launchdeck wait` waited for ended.
+struct WaitRecord: Encodable {
+    var succeeded: Int
+    var failed: Int
+    var cancelled: Int
+    var unfinished: Int
+    /// Items that did not succeed (failed, cancelled, or still unfinished at a timeout).
+    var notSucceeded: [String]
+    var timedOut: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case succeeded, failed, cancelled, unfinished, notSucceeded = "not_succeeded", timedOut = "timed_out"
+    }
+}

@@ -16,22 +16,6 @@ struct WaitCommand: AsyncParsableCommand {
     @Option(help: "Give up after this long (90s, 30m, 2h, 1d).") var timeout: String = "1d"
     @OptionGroup var output: OutputOptions
 
-    struct Summary: Encodable {
-        var succeeded: Int
-        var failed: Int
-        var cancelled: Int
-        var unfinished: Int
-        /// Items that did not succeed (failed, cancelled, or still unfinished at a timeout).
-        var notSucceeded: [String]
-        var timedOut: Bool
-
-        enum CodingKeys: String, CodingKey {
-            case succeeded, failed, cancelled, unfinished
-            case notSucceeded = "not_succeeded"
-            case timedOut = "timed_out"
-        }
-    }
-
     func run() async throws {
         guard ids.isEmpty != (queue == nil) else { throw LaunchError.invalidInput("wait: give item ids or --queue, not both and not neither") }
         guard let limit = TimeLimit.parse(timeout) else {
@@ -50,7 +34,7 @@ struct WaitCommand: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(20))
         }
         let items = try await watched.items(backend)
-        let summary = Summary(
+        let summary = WaitRecord(
             succeeded: items.count { $0.state == .succeeded }, failed: items.count { $0.state == .failed },
             cancelled: items.count { $0.state == .cancelled }, unfinished: items.count { !$0.state.isFinal },
             notSucceeded: items.filter { $0.state != .succeeded }.map(\.id), timedOut: items.contains { !$0.state.isFinal })

@@ -51,15 +51,16 @@ struct ScratchMount {
 /// A data directory that cannot be written (read-only mount, full disk): the CLI and the dashboard say so in one
 /// line, change nothing, keep showing what is there, and everything is intact once the disk is back.
 @Suite(.serialized) struct DataDirectoryFailureTests {
-    /// What a user has before the disk goes bad: a queue, a job and three items.
-    private func populated(_ mount: ScratchMount, cli base: LaunchdeckProcess) throws -> (LaunchdeckProcess, items: String) {
+    /// What a user has before the disk goes bad: a queue, a job and three items (their JSON, and the first one's id).
+    private func populated(_ mount: ScratchMount, cli base: LaunchdeckProcess) throws -> (LaunchdeckProcess, items: String, firstID: String) {
         var cli = base
         cli.environment["LAUNCHDECK_HOME"] = mount.url.appendingPathComponent("data").path
         #expect(try cli.run("queue", "create", "q", "--target", "local-process").status == 0)
         #expect(try cli.run("job", "create", "j", "--image", "busybox", "--entrypoint", "true").status == 0)
         for _ in 0..<3 { _ = try cli.enqueueID("j", "--queue", "q") }
         let items = try cli.run("items", "--queue", "q", "--output", "json").stdout
-        return (cli, items)
+        let first = try #require((try JSONSerialization.jsonObject(with: Data(items.utf8)) as? [[String: Any]])?.first?["id"] as? String)
+        return (cli, items, first)
     }
 
     /// The dashboard on the test's data directory in a tmux of its own, or nil (with a skip or CI failure) without tmux.
@@ -89,8 +90,7 @@ struct ScratchMount {
         let base = try LaunchdeckProcess()
         guard let mount = ScratchMount.make(in: base.home, size: "16m") else { return }
         defer { mount.unmount() }
-        let (cli, items) = try populated(mount, cli: base)
-        let id = try #require((try cli.json("items", "--queue", "q", "--output", "json") as? [[String: Any]])?.first?["id"] as? String)
+        let (cli, items, id) = try populated(mount, cli: base)
         try mount.remount(readOnly: true)
 
         for arguments in [["enqueue", "j", "--queue", "q"], ["job", "create", "k", "--image", "x", "--entrypoint", "true"],
@@ -121,8 +121,7 @@ struct ScratchMount {
         let base = try LaunchdeckProcess()
         guard let mount = ScratchMount.make(in: base.home, size: "4m") else { return }
         defer { mount.unmount() }
-        let (cli, items) = try populated(mount, cli: base)
-        let id = try #require((try cli.json("items", "--queue", "q", "--output", "json") as? [[String: Any]])?.first?["id"] as? String)
+        let (cli, items, id) = try populated(mount, cli: base)
         let filler = mount.fill()
 
         _ = try base.write("job/data.bin", String(repeating: "x", count: 200_000))
