@@ -18,7 +18,7 @@ extension SQLiteBackend {
             // A cursor, not fetchAll: rows are decoded one at a time instead of all held at once.
             var items: [LaunchItem] = []
             if includingItems {
-                let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT * FROM items WHERE changed_seq > ? ORDER BY changed_seq, position"), arguments: [cursor])
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(ItemColumn.selection) FROM items WHERE changed_seq > ? ORDER BY changed_seq, position"), arguments: [cursor])
                 while let row = try rows.next() { items.append(try SQLiteRows.item(row)) }
             }
             let queues = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM queues WHERE changed_seq > ? ORDER BY changed_seq, name"), arguments: [cursor])
@@ -46,7 +46,7 @@ extension SQLiteBackend {
     public func items(after id: String?, limit: Int) async throws -> [LaunchItem] {
         try await read { db in
             var items: [LaunchItem] = []
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT * FROM items WHERE id > ? ORDER BY id LIMIT ?"), arguments: [id ?? "", limit])
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(ItemColumn.selection) FROM items WHERE id > ? ORDER BY id LIMIT ?"), arguments: [id ?? "", limit])
             while let row = try rows.next() { items.append(try SQLiteRows.item(row)) }
             return items
         }

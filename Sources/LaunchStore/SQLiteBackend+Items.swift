@@ -68,10 +68,10 @@ extension SQLiteBackend {
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             if let limit = filter.limit {
                 arguments += [limit]
-                let rows = try Row.fetchAll(db, sql: "SELECT * FROM items \(whereClause) ORDER BY position DESC LIMIT ?", arguments: arguments)
+                let rows = try Row.fetchAll(db, sql: "SELECT \(ItemColumn.selection) FROM items \(whereClause) ORDER BY position DESC LIMIT ?", arguments: arguments)
                 return try rows.reversed().map(SQLiteRows.item)
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM items \(whereClause) ORDER BY position", arguments: arguments).map(SQLiteRows.item)
+            return try Row.fetchAll(db, sql: "SELECT \(ItemColumn.selection) FROM items \(whereClause) ORDER BY position", arguments: arguments).map(SQLiteRows.item)
         }
     }
 
@@ -82,10 +82,10 @@ extension SQLiteBackend {
 
     static func item(prefix: String, _ db: Database) throws -> LaunchItem {
         // ULIDs have no LIKE wildcards, and validatePrefix allowed only their alphabet.
-        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM items WHERE id >= ? AND id < ? ORDER BY id LIMIT 2"),
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(ItemColumn.selection) FROM items WHERE id >= ? AND id < ? ORDER BY id LIMIT 2"),
                                     arguments: [prefix, prefix + "\u{7f}"])
         guard let first = rows.first else { throw LaunchError.notFound("item \(prefix) not found") }
-        if rows.count > 1 && (first["id"] as String) != prefix {
+        if rows.count > 1 && (first[.id] as String) != prefix {
             throw LaunchError.invalidInput("item id prefix \(prefix) is ambiguous; give more characters")
         }
         return try SQLiteRows.item(first)
@@ -144,16 +144,17 @@ extension SQLiteBackend {
             let item = try Self.item(prefix: prefix, db)
             let rows: [Row]
             if let tail {
-                rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM item_logs WHERE item_id = ? AND id > ? ORDER BY id DESC LIMIT ?"),
+                rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, stream, at, line FROM item_logs WHERE item_id = ? AND id > ? ORDER BY id DESC LIMIT ?"),
                                         arguments: [item.id, sequence, tail]).reversed()
             } else {
-                rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM item_logs WHERE item_id = ? AND id > ? ORDER BY id"),
+                rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, stream, at, line FROM item_logs WHERE item_id = ? AND id > ? ORDER BY id"),
                                         arguments: [item.id, sequence])
             }
+            // By position (id, stream, at, line), as items are read (see ItemColumn): a follower reads thousands.
             return rows.map { row in
-                let stream: String = row["stream"]
-                return LogLine(stream: LogStream(rawValue: stream) ?? .stdout,
-                               at: SQLiteRows.date(row, "at") ?? Date(timeIntervalSince1970: 0), text: row["line"], sequence: row["id"])
+                let stream: String = row[1]
+                let at: Double = row[2]
+                return LogLine(stream: LogStream(rawValue: stream) ?? .stdout, at: Date(timeIntervalSince1970: at), text: row[3], sequence: row[0])
             }
         }
     }

@@ -13,12 +13,12 @@ extension SQLiteBackend {
             var candidates: [(rank: Int, position: Int64, row: Row)] = []
             for queue in Set(queues).sorted() {
                 let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT i.* FROM items i
+                    SELECT \(ItemColumn.selection(from: "i")) FROM items i
                     WHERE i.queue = ? AND i.state = 'queued'
                       AND NOT (SELECT paused FROM queues WHERE name = i.queue)
                     ORDER BY i.priority, i.position LIMIT ?
                     """), arguments: [queue, max])
-                candidates += rows.map { (rank: $0["priority"], position: $0["position"], row: $0) }
+                candidates += rows.map { (rank: $0[.priority], position: $0[.position], row: $0) }
             }
             let chosen = candidates.sorted { ($0.rank, $0.position) < ($1.rank, $1.position) }.prefix(max)
             let expires = now.addingTimeInterval(leaseFor)
@@ -63,7 +63,7 @@ extension SQLiteBackend {
     public func reportState(item id: String, agent: String, to state: ItemState, exitCode: Int?, error: String?) async throws -> LaunchItem {
         let now = self.now
         return try await write { db, seq in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM items WHERE id = ?"), arguments: [id]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ItemColumn.selection) FROM items WHERE id = ?"), arguments: [id]) else {
                 throw LaunchError.notFound("item \(id) not found")
             }
             var item = try SQLiteRows.item(row)
@@ -111,7 +111,7 @@ extension SQLiteBackend {
     @discardableResult
     static func reclaimExpired(_ db: Database, seq: Int64, now: Date) throws -> [LaunchItem] {
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT * FROM items WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?
+            SELECT \(ItemColumn.selection) FROM items WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?
               AND state IN ('leased', 'building', 'running')
             """), arguments: [now.timeIntervalSince1970])
         return try rows.map { row in

@@ -35,24 +35,41 @@ enum SQLiteRows {
         (row[column] as Double?).map { Date(timeIntervalSince1970: $0) }
     }
 
+    static func date(_ row: Row, _ column: ItemColumn) -> Date? {
+        (row[column] as Double?).map { Date(timeIntervalSince1970: $0) }
+    }
+
+    /// The items of a batch, a queue's runs of one job, share their overrides text, and decoding JSON is the dear
+    /// part of reading an item: the last text read is kept with its value.
+    static let lastOverrides = Mutex<(text: String, value: ItemOverrides)?>(nil)
+
+    static func overrides(_ text: String) throws -> ItemOverrides {
+        if let known = lastOverrides.withLock({ last in last?.text == text ? last?.value : nil }) { return known }
+        let value = try decode(ItemOverrides.self, text)
+        lastOverrides.withLock { $0 = (text, value) }
+        return value
+    }
+
+    /// An item from a row of `SELECT \(ItemColumn.selection) FROM items`.
     static func item(_ row: Row) throws -> LaunchItem {
-        let stateText: String = row["state"]
-        let rank: Int = row["priority"]
-        let progressText: String? = row["progress"]
+        assert(row.columnNames.elementsEqual(ItemColumn.allCases.map(\.name)), "an item query must select ItemColumn.selection")
+        let stateText: String = row[.state]
+        let rank: Int = row[.priority]
+        let progressText: String? = row[.progress]
         return LaunchItem(
-            id: row["id"], queue: row["queue"], jobName: row["job_name"], jobVersion: row["job_version"],
-            overrides: try decode(ItemOverrides.self, row["overrides"]),
+            id: row[.id], queue: row[.queue], jobName: row[.jobName], jobVersion: row[.jobVersion],
+            overrides: try overrides(row[.overrides]),
             priority: Priority(rank: rank) ?? .normal,
             state: ItemState(rawValue: stateText) ?? .failed,
-            attempts: row["attempts"], maxAttempts: row["max_attempts"],
-            agentID: row["agent_id"], leaseExpiresAt: date(row, "lease_expires_at"),
+            attempts: row[.attempts], maxAttempts: row[.maxAttempts],
+            agentID: row[.agentID], leaseExpiresAt: date(row, .leaseExpiresAt),
             timestamps: ItemTimestamps(
-                enqueued: date(row, "enqueued_at") ?? Date(timeIntervalSince1970: 0),
-                leased: date(row, "leased_at"), building: date(row, "building_at"), running: date(row, "running_at"),
-                finished: date(row, "finished_at"), updated: date(row, "updated_at")),
-            exitCode: row["exit_code"], error: row["error"], relaunchOf: row["relaunch_of"],
+                enqueued: date(row, .enqueuedAt) ?? Date(timeIntervalSince1970: 0),
+                leased: date(row, .leasedAt), building: date(row, .buildingAt), running: date(row, .runningAt),
+                finished: date(row, .finishedAt), updated: date(row, .updatedAt)),
+            exitCode: row[.exitCode], error: row[.error], relaunchOf: row[.relaunchOf],
             progress: try progressText.map { try decode(ItemProgress.self, $0) },
-            droppedLogLines: row["log_dropped"])
+            droppedLogLines: row[.logDropped])
     }
 
     static func job(_ row: Row) throws -> JobVersion {
