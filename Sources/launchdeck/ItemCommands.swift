@@ -109,8 +109,9 @@ struct ItemsCommand: AsyncParsableCommand {
 }
 
 struct ItemCommand: AsyncParsableCommand {
+    // `launchdeck item ID` is what people type first; it describes, as `item describe ID` does.
     static let configuration = CommandConfiguration(commandName: "item", abstract: "Inspect one launch item.",
-                                                    subcommands: [ItemDescribe.self])
+                                                    subcommands: [ItemDescribe.self], defaultSubcommand: ItemDescribe.self)
 }
 
 struct ItemDescribe: AsyncParsableCommand {

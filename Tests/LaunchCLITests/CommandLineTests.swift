@@ -56,6 +56,8 @@ import Testing
         #expect(copy["relaunch_of"] as? String == id)
         #expect(copy["job"] as? String == "mnist:v1")
         #expect(copy["priority"] as? String == "high")
+        let byDefault = try #require(try cli.json("item", String(copyID.prefix(10)), "-o", "json") as? [String: Any])
+        #expect(byDefault["id"] as? String == copyID, "`item ID` describes, as `item describe ID` does")
 
         let cancelled = try cli.run("cancel", copyID)
         #expect(cancelled.status == 0 && cancelled.stdout.contains("cancelled"))
@@ -219,6 +221,31 @@ import Testing
         #expect(jobs.map { $0["reference"] as? String } == ["demo-train:v1"])
         let items = try #require(try cli.json("items", "-o", "json") as? [[String: Any]])
         #expect(items.count == 2)
+    }
+
+    @Test func listingsMeasureWideCharactersAndNeverCutThem() throws {
+        let cli = try LaunchdeckProcess()
+        _ = try cli.write("code/run.sh", "true\n")
+        let code = cli.home.appendingPathComponent("code").path
+        // Each emoji is one character, two UTF-16 units and two terminal columns; the CJK one is one unit but two columns.
+        let wide = String(repeating: "🙂", count: 12) + " 学習"
+        #expect(try cli.run("job", "create", "wide", "--dir", code, "--entrypoint", "echo \(wide)").status == 0)
+        #expect(try cli.run("job", "create", "narrow", "--dir", code, "--entrypoint", "echo").status == 0)
+        let listing = try cli.run("job", "list")
+        #expect(listing.status == 0, "\(listing.stderr)")
+        let lines = listing.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.contains("echo \(wide)") }, "the widest cell is shown whole:\n\(listing.stdout)")
+        // The last column (CREATED, "0s ago") starts at the same terminal column on every line; cells are
+        // separated by at least two spaces and hold single ones only.
+        func lastCellColumn(_ line: String) -> Int? {
+            guard let separator = line.range(of: "  ", options: .backwards) else { return nil }
+            return line[..<separator.upperBound].reduce(0) { width, character in
+                let wide = character.unicodeScalars.contains { $0.properties.isEmojiPresentation || (0x4E00...0x9FFF).contains($0.value) }
+                return width + (wide ? 2 : 1)
+            }
+        }
+        let starts = lines.compactMap(lastCellColumn)
+        #expect(starts.count == 3 && Set(starts).count == 1, "CREATED is aligned:\n\(listing.stdout)")
     }
 
     @Test func logsNeverReachTheTerminalRaw() throws {
