@@ -40,7 +40,7 @@ struct AgentRun: AsyncParsableCommand {
             throw CommandExit(code: 1, message: "\(reason): an agent records every item it runs, so it cannot start")
         }
         guard FileManager.default.isExecutableFile(atPath: configuration.guardPath) else {
-            throw CommandExit(code: 1, message: "launchdeck-guard not found at \(configuration.guardPath); build it with `swift build`")
+            throw CommandExit(code: 1, message: "launchdeck-guard not found at \(configuration.guardPath): every job runs under it; put it beside launchdeck (`swift build` builds both) or name it with LAUNCHDECK_GUARD")
         }
         if detach { return try detachSelf(data: data, id: configuration.id) }
 

@@ -40,21 +40,27 @@ struct DashboardCommand: AsyncParsableCommand {
         }
 
         var embeddedAgent: (runner: AgentRunner, task: Task<Void, Never>)?
-        var welcome: String?
+        var welcome: (level: Flash.Level, text: String)?
         // A data directory that cannot be written still shows what is there; actions that would change it are hidden.
         let readOnly = readOnly || context.backend.readOnlyReason != nil
         if let reason = context.backend.readOnlyReason {
-            welcome = "\(reason): showing what is there; changes are off."
+            welcome = (.warning, "\(reason): showing what is there; changes are off.")
         } else if try await context.backend.queues().isEmpty, try await context.backend.jobs().isEmpty {
             _ = try await DemoSetup.create(context)
-            welcome = "Fresh data directory: created job demo-train, queue local, and a local agent in this dashboard. ? for help."
+            welcome = (.info, "Fresh data directory: created job demo-train, queue local, and a local agent in this dashboard. ? for help.")
         }
         // The demo queue always has someone to run it while the dashboard is open, unless a live agent already does.
         let demoQueue = try? await context.backend.queue(named: DemoSetup.queueName)
         let served = try await context.backend.agents().contains { $0.queues.contains(DemoSetup.queueName) && $0.state != .lost }
         let demoJob = try? await context.backend.resolveJob(JobReference(name: "demo-train", version: nil))
         if !noAgent && !readOnly && demoQueue != nil && !served && demoJob != nil {
-            embeddedAgent = try startEmbeddedAgent(context)
+            // Without the guard every item would fail at once; say so instead of failing the demo's items.
+            let guardPath = AgentRun.guardPath()
+            if FileManager.default.isExecutableFile(atPath: guardPath) {
+                embeddedAgent = try startEmbeddedAgent(context)
+            } else {
+                welcome = (.warning, "No local agent: launchdeck-guard not found at \(guardPath); install it beside launchdeck.")
+            }
         }
 
         let catalog = ThemeCatalog.standard()
@@ -68,7 +74,7 @@ struct DashboardCommand: AsyncParsableCommand {
         if let problem = loaded.problem {
             app.flash(.error, problem)
         } else if let welcome {
-            app.flash(context.backend.readOnlyReason == nil ? .info : .warning, welcome)
+            app.flash(welcome.level, welcome.text)
         }
         let session = DeckSession(app: app, store: store, backend: context.backend, refresh: .milliseconds(Int(refresh * 1000)), wake: driver.wake)
         session.onTheme = { name in

@@ -133,6 +133,27 @@ import Testing
         #expect(modes.contains(" icanon") && modes.contains(" echo"), "\(modes)")
     }
 
+    /// An installed launchdeck without launchdeck-guard beside it: no item may fail for it; both say why.
+    @Test func withoutTheGuardNoAgentStartsAndBothSayWhy() throws {
+        let cli = try LaunchdeckProcess()
+        let missing = cli.home.appendingPathComponent("no-such-guard").path
+        #expect(try cli.run("demo").status == 0)
+        let agent = try cli.run(["agent", "--queue", "local"], environment: ["LAUNCHDECK_GUARD": missing])
+        #expect(agent.status == 1 && agent.stderr.contains("launchdeck-guard not found at \(missing)"), "\(agent.stderr)")
+
+        guard RequiredComponent.available("tmux", probe: ["tmux", "-V"]) else { return }
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        tmux.run(["new-session", "-d", "-s", "deck", "-x", "200", "-y", "30",
+                  "env LAUNCHDECK_HOME='\(cli.home.path)' LAUNCHDECK_GUARD='\(missing)' '\(LaunchdeckProcess.binary.path)' --refresh 0.2; sleep 60"])
+        #expect(tmux.waitFor("No local agent: launchdeck-guard not found"), "\(tmux.screen)")
+        #expect(tmux.waitFor("demo-train:v1"), "\(tmux.screen)")
+        let items = try #require(try cli.json("items", "-o", "json") as? [[String: Any]])
+        #expect(items.map { $0["state"] as? String } == ["queued"], "the demo item waits for an agent instead of failing")
+        let agents = try #require(try cli.json("agent", "list", "-o", "json") as? [[String: Any]])
+        #expect(agents.isEmpty)
+    }
+
     @Test func onceRendersTheViewsAndExitsThreeWhenSomethingNeedsAHuman() throws {
         let cli = try LaunchdeckProcess()
         _ = try cli.write("job/run.sh", "exit 3\n")

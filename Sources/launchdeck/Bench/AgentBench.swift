@@ -7,9 +7,8 @@ enum AgentBench {
     static func run(root: URL, into report: inout BenchReport, dispatchItems: Int, endToEndItems: Int) async throws {
         // Dispatch: one item at a time on an idle agent; the job prints the time it started.
         let (backend, directory) = try await setUp(root, "dispatch", entrypoint: ["date", "+%s.%N"])
-        let agent = try startAgent(directory, maxJobs: 1)
+        let agent = try await startAgent(directory, backend: backend, maxJobs: 1)
         defer { stop(agent) }
-        try await Task.sleep(for: .milliseconds(800))
         var latency = Samples()
         for _ in 0..<dispatchItems {
             let item = try await backend.enqueue(StoreBench.request)
@@ -22,9 +21,8 @@ enum AgentBench {
 
         // End to end: a batch of `true` through one agent running two at a time.
         let (e2eBackend, e2eDirectory) = try await setUp(root, "e2e", entrypoint: ["true"])
-        let busy = try startAgent(e2eDirectory, maxJobs: 2)
+        let busy = try await startAgent(e2eDirectory, backend: e2eBackend, maxJobs: 2)
         defer { stop(busy) }
-        try await Task.sleep(for: .milliseconds(800))
         let (_, seconds) = try await measure {
             _ = try await e2eBackend.enqueue(batch: Array(repeating: StoreBench.request, count: endToEndItems))
             while try await e2eBackend.queueDepths()["bench"].map({ $0[.succeeded] + $0[.failed] }) ?? 0 < endToEndItems {
@@ -49,16 +47,33 @@ enum AgentBench {
         return (backend, directory)
     }
 
-    static func startAgent(_ directory: DataDirectory, maxJobs: Int) throws -> Process {
+    /// An agent process on the bench queue, once it has registered and polls. One that exits first (no
+    /// launchdeck-guard beside this binary, say) ends the bench with its own error rather than a wait for items
+    /// that never start.
+    static func startAgent(_ directory: DataDirectory, backend: SQLiteBackend, maxJobs: Int) async throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["agent", "--queue", "bench", "--max-jobs", String(maxJobs), "--name", "bench", "--poll-interval", "1"]
         var environment = ProcessInfo.processInfo.environment
         environment["LAUNCHDECK_HOME"] = directory.url.path
         process.environment = environment
+        let errors = directory.url.appendingPathComponent("agent.err")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await !backend.agents().contains(where: { $0.name == "bench" }) {
+            if !process.isRunning {
+                let said = (try? String(contentsOf: errors, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                throw CommandExit(code: 1, message: "bench: its agent exited (status \(process.terminationStatus)) before it started: \(said.isEmpty ? "no message" : said)")
+            }
+            guard ContinuousClock.now < deadline else {
+                stop(process)
+                throw CommandExit(code: 1, message: "bench: its agent did not register within 30 s")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
         return process
     }
 

@@ -31,7 +31,7 @@ enum LogFollowBench {
         }
         let (backend, directory) = try await AgentBench.setUp(root, "logs", entrypoint: ["python3", "-u", "-c", script,
                                                                                            String(linesPerSecond), String(seconds)])
-        let agent = try AgentBench.startAgent(directory, maxJobs: 1)
+        let agent = try await AgentBench.startAgent(directory, backend: backend, maxJobs: 1)
         defer { AgentBench.stop(agent) }
         let item = try await backend.enqueue(StoreBench.request)
 
