@@ -108,7 +108,9 @@ public struct ContainerTarget: LaunchTarget {
         environment.merge(context.launchEnvironment) { $1 }
         let url = context.workDirectory.appendingPathComponent(".launchdeck-env")
         let text = environment.keys.sorted().map { "\($0)=\(environment[$0]!.replacingOccurrences(of: "\n", with: " "))" }.joined(separator: "\n") + "\n"
-        FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw RunError.prepare("cannot write the container's environment file \(url.path): \(String(cString: strerror(errno)))")
+        }
         return url
     }
 }

@@ -101,8 +101,8 @@ public struct ArtifactStore: Sendable {
         guard let input = FileHandle(forReadingAtPath: file.path) else { throw ArtifactError.unreadable(file.path) }
         defer { try? input.close() }
         let temporary = try temporaryURL()
-        FileManager.default.createFile(atPath: temporary.path, contents: nil)
-        guard let output = FileHandle(forWritingAtPath: temporary.path) else { throw ArtifactError.unwritable(temporary.path) }
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+              let output = FileHandle(forWritingAtPath: temporary.path) else { throw ArtifactError.unwritable(temporary.path) }
         var hasher = SHA256()
         var size: Int64 = 0
         do {

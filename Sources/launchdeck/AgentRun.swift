@@ -64,7 +64,9 @@ struct AgentRun: AsyncParsableCommand {
         let logs = data.url.appendingPathComponent("logs", isDirectory: true)
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         let logFile = logs.appendingPathComponent("agent-\(name ?? ProcessInfo.processInfo.hostName)-\(id.suffix(6).lowercased()).log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        guard FileManager.default.createFile(atPath: logFile.path, contents: nil) else {
+            throw CommandExit(code: 1, message: "cannot create the agent's log file \(logFile.path)")
+        }
         let process = Process()
         // setsid: the agent must not die with this terminal's session.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")

@@ -22,7 +22,7 @@ struct ScratchMount {
     /// Takes all the room that is left, so the next write anywhere on the mount fails with ENOSPC.
     func fill() -> URL {
         let filler = url.appendingPathComponent("filler")
-        FileManager.default.createFile(atPath: filler.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: filler.path, contents: nil)
         let handle = FileHandle(forWritingAtPath: filler.path)!
         defer { try? handle.close() }
         let chunk = Data(count: 4096)

@@ -56,7 +56,7 @@ enum StoreBench {
         var running: [(Process, URL)] = []
         for worker in 0..<count {
             let output = directory.url.appendingPathComponent("worker-\(worker).out")
-            FileManager.default.createFile(atPath: output.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             process.arguments = ["debug", "lease-worker", "--agent", "bench-\(worker)", "--queue", "bench", "--idle-rounds", "2"]
