@@ -103,10 +103,16 @@ public struct JobVersion: Sendable, Hashable, Codable {
     public var createdAt: Date
 
     public init(name: String, version: Int, spec: JobSpec, createdAt: Date) {
+        self.init(name: name, version: version, spec: spec, digest: spec.digest, createdAt: createdAt)
+    }
+
+    /// A version read back from storage, with the digest computed when it was created (hashing the spec again
+    /// costs every command that reads a job).
+    public init(name: String, version: Int, spec: JobSpec, digest: String, createdAt: Date) {
         self.name = name
         self.version = version
         self.spec = spec
-        self.digest = spec.digest
+        self.digest = digest
         self.createdAt = createdAt
     }
 

@@ -73,10 +73,8 @@ enum SQLiteRows {
     }
 
     static func job(_ row: Row) throws -> JobVersion {
-        var version = JobVersion(name: row["name"], version: row["version"], spec: try decode(JobSpec.self, row["spec"]),
-                                 createdAt: date(row, "created_at") ?? Date(timeIntervalSince1970: 0))
-        version.digest = row["digest"]
-        return version
+        JobVersion(name: row["name"], version: row["version"], spec: try decode(JobSpec.self, row["spec"]), digest: row["digest"],
+                   createdAt: date(row, "created_at") ?? Date(timeIntervalSince1970: 0))
     }
 
     static func queue(_ row: Row) throws -> Queue {
