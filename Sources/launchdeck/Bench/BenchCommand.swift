@@ -1,17 +1,17 @@
 import ArgumentParser
 import Foundation
 
-/// `launchdeck bench`: measures the store, dispatch, end-to-end throughput, the dashboard and poll cost,
+/// `launchdeck bench`: measures the store, commands as processes, dispatch, end-to-end throughput, the dashboard and poll cost,
 /// in one run on this machine, and prints a table (or JSON). Goals are printed beside the figures; nothing here
 /// is a pass/fail test.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure LaunchDeck on this machine and print the figures.")
 
-    enum Group: String, ExpressibleByArgument, CaseIterable { case store, agent, dashboard }
+    enum Group: String, ExpressibleByArgument, CaseIterable { case store, cli, agent, dashboard }
     enum Format: String, ExpressibleByArgument { case table, json }
 
     @Option(name: [.short, .long], help: "table or json.") var output: Format = .table
-    @Option(help: "Only these groups (repeatable): store, agent, dashboard.") var only: [Group] = []
+    @Option(help: "Only these groups (repeatable): store, cli, agent, dashboard.") var only: [Group] = []
     @Option(help: "Items for the dispatch latency run.") var dispatchItems: Int = 200
     @Option(help: "Items for the end-to-end run.") var endToEndItems: Int = 500
     @Option(help: "Items in the dashboard's queue.") var dashboardItems: Int = 100_000
@@ -35,6 +35,7 @@ struct BenchCommand: AsyncParsableCommand {
             try await LogFollowBench.run(root: root, into: &report, linesPerSecond: logLinesPerSecond, seconds: logSeconds)
         }
         if groups.contains(.store) { try await StoreBench.run(root: root, into: &report) }
+        if groups.contains(.cli) { try await CommandLineBench.run(root: root, into: &report) }
         if groups.contains(.agent) {
             try await AgentBench.run(root: root, into: &report, dispatchItems: dispatchItems, endToEndItems: endToEndItems)
         }
