@@ -12,13 +12,15 @@ struct AgentRun: AsyncParsableCommand {
         commandName: "run", abstract: "Run an agent that polls queues and runs their items.",
         discussion: "SIGTERM or Ctrl-C drains: no new items, running ones finish within --drain-seconds, the rest go back to their queues.")
 
+    // Numbers are parsed `.unconditional`ly here and in the other commands: `--poll-interval -1` then gets the range
+    // check's message, not "missing value" (a leading dash otherwise reads as the next option).
     @Option(help: "Queue to poll (repeatable).") var queue: [String] = []
-    @Option(help: "Items run at once.") var maxJobs: Int = 1
+    @Option(parsing: .unconditional, help: "Items run at once.") var maxJobs: Int = 1
     @Option(help: "Agent name shown in listings (default: host name).") var name: String?
-    @Option(help: "Seconds between polls while queues are empty.") var pollInterval: Double = 1
-    @Option(help: "Seconds a lease lasts without a heartbeat.") var leaseSeconds: Double = 30
-    @Option(help: "Seconds between heartbeats.") var heartbeatSeconds: Double = 2
-    @Option(help: "Seconds running items get to finish on drain.") var drainSeconds: Double = 30
+    @Option(parsing: .unconditional, help: "Seconds between polls while queues are empty.") var pollInterval: Double = 1
+    @Option(parsing: .unconditional, help: "Seconds a lease lasts without a heartbeat.") var leaseSeconds: Double = 30
+    @Option(parsing: .unconditional, help: "Seconds between heartbeats.") var heartbeatSeconds: Double = 2
+    @Option(parsing: .unconditional, help: "Seconds running items get to finish on drain.") var drainSeconds: Double = 30
     @Flag(help: "Start in the background and return; output goes to the agent's log file.") var detach = false
 
     func run() async throws {
@@ -27,14 +29,18 @@ struct AgentRun: AsyncParsableCommand {
         var configuration = AgentConfiguration(
             name: name ?? ProcessInfo.processInfo.hostName, queues: queue, maxJobs: maxJobs, data: data,
             runtime: RuntimeDirectory.resolve(for: data), guardPath: Self.guardPath(), version: Launchdeck.version)
-        configuration.pollInterval = .milliseconds(Int(pollInterval * 1000))
+        // Checked before they become Durations: `nan`, `inf` and 1e300 parse as Doubles and would trap there.
+        var issues: [ValidationIssue] = []
+        configuration.pollInterval = Self.seconds(pollInterval, "--poll-interval", 0.01...3600, into: &issues)
+        configuration.heartbeatInterval = Self.seconds(heartbeatSeconds, "--heartbeat-seconds", 0.01...43_200, into: &issues)
+        configuration.drainGrace = Self.seconds(drainSeconds, "--drain-seconds", 0...86_400, into: &issues)
+        _ = Self.seconds(leaseSeconds, "--lease-seconds", 2...86_400, into: &issues)
         configuration.leaseSeconds = leaseSeconds
-        configuration.heartbeatInterval = .milliseconds(Int(heartbeatSeconds * 1000))
-        configuration.drainGrace = .milliseconds(Int(drainSeconds * 1000))
-        try configuration.validate()
-        if heartbeatSeconds <= 0 || heartbeatSeconds * 2 >= leaseSeconds {
-            throw ValidationFailure([ValidationIssue(path: "--heartbeat-seconds", message: "must be above 0 and under half of --lease-seconds")])
+        if issues.isEmpty && heartbeatSeconds * 2 >= leaseSeconds {
+            issues.append(ValidationIssue(path: "--heartbeat-seconds", message: "must be under half of --lease-seconds (\(leaseSeconds))"))
         }
+        if !issues.isEmpty { throw ValidationFailure(issues) }
+        try configuration.validate()
         for name in queue { _ = try await backend.queue(named: name) }
         if let reason = backend.readOnlyReason {
             throw CommandExit(code: 1, message: "\(reason): an agent records every item it runs, so it cannot start")
@@ -57,6 +63,15 @@ struct AgentRun: AsyncParsableCommand {
         }
         defer { signals.forEach { $0.cancel() } }
         try await runner.run()
+    }
+
+    /// A number of seconds from the command line as a Duration, or an issue when it is outside `range` (or NaN).
+    static func seconds(_ value: Double, _ option: String, _ range: ClosedRange<Double>, into issues: inout [ValidationIssue]) -> Duration {
+        guard range.contains(value) else {
+            issues.append(ValidationIssue(path: option, message: "\(value) is outside \(String(format: "%g", range.lowerBound))..\(String(format: "%g", range.upperBound)) seconds"))
+            return .zero
+        }
+        return .milliseconds(Int((value * 1000).rounded()))
     }
 
     /// Runs this same command again without --detach, in a new session, with output to a log file.

@@ -19,7 +19,7 @@ struct DashboardCommand: AsyncParsableCommand {
     var once = false
     @Option(help: "With --once: text or json.") var output: OnceFormat = .text
     @Flag(help: "Hide every action that changes anything.") var readOnly = false
-    @Option(help: "Seconds between backend polls.") var refresh: Double = 2
+    @Option(parsing: .unconditional, help: "Seconds between backend polls.") var refresh: Double = 2
     @Option(help: "Theme name (themes/ or $XDG_CONFIG_HOME/launchdeck/themes).") var theme: String = "default"
     @Flag(help: "Never run the demo queue's agent inside the dashboard.") var noAgent = false
 

@@ -22,7 +22,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Option(name: .customLong("set"), help: "Template variable VAR=VALUE (repeatable), checked against the queue's declarations.") var variables: [String] = []
     @Option(name: .customLong("config"), help: "Hyperparameter override KEY=VALUE (repeatable).") var config: [String] = []
     @Option(help: "Hyperparameter values to sweep, KEY=V1,V2,... (repeatable): one run per combination.") var sweep: [String] = []
-    @Option(help: "Runs of each combination (1-\(EnqueueCommand.maximumItems)).") var count: Int = 1
+    @Option(parsing: .unconditional, help: "Runs of each combination (1-\(EnqueueCommand.maximumItems)).") var count: Int = 1
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -81,7 +81,7 @@ struct ItemsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "items", abstract: "List launch items.")
     @Option(help: "Only this queue.") var queue: String?
     @Option(help: "Only these states (comma separated).") var state: String?
-    @Option(help: "At most this many, newest.") var limit: Int?
+    @Option(parsing: .unconditional, help: "At most this many, newest.") var limit: Int?
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -117,7 +117,7 @@ struct ItemCommand: AsyncParsableCommand {
 struct ItemDescribe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "describe", abstract: "Show an item with its progress and logs.")
     @Argument(help: "Item id or a unique prefix of it.") var id: String
-    @Option(help: "Log lines to show, newest (0 for none).") var tail: Int = 200
+    @Option(parsing: .unconditional, help: "Log lines to show, newest (0 for none).") var tail: Int = 200
     @OptionGroup var output: OutputOptions
 
     func run() async throws {

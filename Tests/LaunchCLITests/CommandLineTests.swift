@@ -151,6 +151,12 @@ import Testing
             (["queue", "set-config", "q", "/nonexistent.yaml"], "/nonexistent.yaml: cannot read file"),
             (["frobnicate"], "launchdeck:"),
             (["enqueue", "t"], "--queue"),
+            // Numbers out of range, negative ones included, and ones that would trap if turned into durations.
+            (["agent", "--queue", "q", "--poll-interval", "nan"], "--poll-interval: nan is outside 0.01..3600 seconds"),
+            (["agent", "--queue", "q", "--heartbeat-seconds", "-1"], "--heartbeat-seconds: -1.0 is outside"),
+            (["agent", "--queue", "q", "--drain-seconds", "1e300"], "--drain-seconds: 1e+300 is outside 0..86400 seconds"),
+            (["items", "--limit", "-1"], "--limit: must be at least 1, got -1"),
+            (["enqueue", "t", "--queue", "q", "--count", "-3"], "--count: must be 1 to 10000, got -3"),
         ]
         for (arguments, fragment) in cases {
             let result = try cli.run(arguments)
@@ -159,6 +165,9 @@ import Testing
             #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
             #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack dump"))
         }
+        // A limit past what a Duration holds means no limit; it used to trap.
+        let endless = try cli.run("wait", "--queue", "q", "--timeout", "99999999999999999999d")
+        #expect(endless.status == 0, "\(endless.stderr)")
     }
 
     @Test func queueEditReopensInvalidTextUntilItIsFixed() throws {

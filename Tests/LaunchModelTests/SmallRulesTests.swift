@@ -11,6 +11,18 @@ import Testing
         #expect(throws: LaunchError.self) { try ArgvSplitter.split("echo 'open") }
     }
 
+    @Test func timeLimitsAreReadAndCappedNeverTrap() {
+        #expect(TimeLimit.parse("90s") == .seconds(90))
+        #expect(TimeLimit.parse("30m") == .seconds(1800))
+        #expect(TimeLimit.parse("2h") == .seconds(7200))
+        #expect(TimeLimit.parse("1d") == .seconds(86_400))
+        #expect(TimeLimit.parse("45") == .seconds(45))
+        // Valid by the config schema's pattern, far past what Duration holds: taken as the cap, not a crash.
+        #expect(TimeLimit.parse("99999999999999999999d") == .seconds(TimeLimit.maximumSeconds))
+        #expect(TimeLimit.parse("1e300") == .seconds(TimeLimit.maximumSeconds))
+        for bad in ["", "d", "soon", "-1s", "nan", "inf", "1x"] { #expect(TimeLimit.parse(bad) == nil, "\(bad)") }
+    }
+
     @Test func jobReferences() throws {
         #expect(try JobReference(parsing: "train") == JobReference(name: "train", version: nil))
         #expect(try JobReference(parsing: "train:latest").version == nil)
