@@ -81,7 +81,9 @@ public actor AgentRunner {
         for cleanup in Array(cleanups.values) { await cleanup.value }
         heartbeat.cancel()
         probe.cancel()
+        // Both end at once when cancelled; waited for, neither can write after the agent is recorded stopped.
         _ = await heartbeat.value
+        _ = await probe.value
         try? await backend.updateAgent(id: configuration.id, state: .stopped, environment: nil)
         record("stopped")
         logger.info("agent stopped", metadata: ["id": "\(configuration.id)"])
@@ -140,8 +142,8 @@ public actor AgentRunner {
 
     private func heartbeatLoop() async {
         var lastState: AgentState = .idle
-        while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.heartbeatInterval)
+        // A cancelled sleep ends the loop: with `try?` it went on to one more beat as the agent stopped.
+        while (try? await Task.sleep(for: configuration.heartbeatInterval)) != nil {
             let ids = Array(runs.keys)
             do {
                 let reply = try await backend.heartbeat(agent: configuration.id, items: ids, leaseFor: configuration.leaseSeconds)
@@ -162,8 +164,9 @@ public actor AgentRunner {
     }
 
     private func probeLoop() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.probeInterval)
+        // As above: a cancelled sleep ran one more probe (podman, docker, kubectl started as the agent exited) and
+        // wrote its state over "stopped".
+        while (try? await Task.sleep(for: configuration.probeInterval)) != nil {
             environment = await EnvironmentProbe.probe(configuration)
             try? await backend.updateAgent(id: configuration.id, state: draining ? .draining : (runs.isEmpty ? .idle : .busy),
                                            environment: environment)

@@ -150,6 +150,29 @@ import Testing
         #expect(items.values.contains { ($0["attempts"] as? Int ?? 0) == 2 }, "some item was taken over")
     }
 
+    /// Stopping ends the agent's background loops instead of running them once more: the environment probe used
+    /// to start podman, docker and kubectl as the agent exited, and the spawns left queued at exit printed
+    /// "SWIFT TASK CONTINUATION MISUSE" (in 4 of 10 stops before the fix).
+    @Test func aStoppedAgentStartsNothingOnItsWayOut() throws {
+        let cli = try LaunchdeckProcess()
+        #expect(try cli.run("queue", "create", "idle", "--target", "local-process").status == 0)
+        for round in 1...10 {
+            let agent = try cli.startAgent(queues: ["idle"], name: "stopper-\(round)")
+            #expect(try eventually { (try cli.json("agent", "list", "-o", "json") as? [[String: Any]])?.count == round })
+            agent.terminate()
+            agent.waitUntilExit()
+            #expect(agent.terminationStatus == 0)
+        }
+        let agents = try #require(try cli.json("agent", "list", "-o", "json") as? [[String: Any]])
+        #expect(agents.allSatisfy { $0["state"] as? String == "stopped" }, "\(agents)")
+        let outputs = try FileManager.default.contentsOfDirectory(atPath: cli.home.path).filter { $0.hasPrefix("stopper-") }
+        #expect(outputs.count == 20)
+        for name in outputs {
+            let text = try String(contentsOf: cli.home.appendingPathComponent(name), encoding: .utf8)
+            #expect(!text.contains("CONTINUATION MISUSE"), "\(name): \(text)")
+        }
+    }
+
     @Test func sigtermDrainsAndHandsUnfinishedItemsBack() throws {
         let cli = try LaunchdeckProcess()
         _ = try cli.write("job/run.sh", "#!/bin/sh\nsleep 60\n")
