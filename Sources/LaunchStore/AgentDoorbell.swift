@@ -22,10 +22,17 @@ public struct AgentDoorbell: Sendable {
         for path in sockets {
             guard var address = UnixSocketAddress.make(path.path) else { continue }
             let byte: UInt8 = 1
-            _ = withUnsafePointer(to: &address) { pointer in
+            let sent = withUnsafePointer(to: &address) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
                     withUnsafePointer(to: byte) { sendto(descriptor, $0, 1, 0, raw, socklen_t(MemoryLayout<sockaddr_un>.size)) }
                 }
+            }
+            // Refused: no socket is bound there any more, so its agent is gone without cleaning up (SIGKILL). Agent
+            // ids are never reused, so removing its two sockets cannot touch a live agent, and later rings and
+            // `agent status` stop trying them.
+            if sent < 0 && errno == ECONNREFUSED {
+                unlink(path.path)
+                unlink(path.deletingPathExtension().appendingPathExtension("status").path)
             }
         }
     }
