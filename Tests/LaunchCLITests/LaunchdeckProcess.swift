@@ -21,7 +21,7 @@ struct LaunchdeckProcess {
     var environment: [String: String] = [:]
 
     init() throws {
-        home = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-cli-\(UUID().uuidString)")
+        home = TestScratch.directory("cli")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
     }
 

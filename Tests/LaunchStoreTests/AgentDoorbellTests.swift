@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func ringingWakesLiveAgentsAndClearsTheSocketsOfGoneOnes() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("doorbell-\(UUID().uuidString.prefix(8))")
+        let root = TestScratch.directory("doorbell")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
         let runtime = RuntimeDirectory(url: root)

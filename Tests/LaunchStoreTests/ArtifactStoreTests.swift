@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct ArtifactStoreTests {
     func makeTree(_ files: [String: String], executable: Set<String> = []) throws -> URL {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ld-tree-\(UUID().uuidString)")
+        let root = TestScratch.directory("tree")
         for (path, content) in files {
             let url = root.appendingPathComponent(path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func identicalFilesAreStoredOnce() throws {
-        let store = ArtifactStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("ld-art-\(UUID().uuidString)"))
+        let store = ArtifactStore(root: TestScratch.directory("artifacts"))
         let a = try makeTree(["train.py": "print(1)\n", "lib/util.py": "x = 1\n", "copy.py": "x = 1\n", ".git/HEAD": "ref"])
         let b = try makeTree(["train.py": "print(2)\n", "lib/util.py": "x = 1\n"])
         let first = try store.snapshot(directory: a)
@@ -38,10 +38,10 @@ import Testing
     }
 
     @Test func materializeRestoresFilesAndModes() throws {
-        let store = ArtifactStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("ld-art-\(UUID().uuidString)"))
+        let store = ArtifactStore(root: TestScratch.directory("artifacts"))
         let tree = try makeTree(["run.sh": "#!/bin/sh\necho hi\n", "data/a.txt": "a"], executable: ["run.sh"])
         let snapshot = try store.snapshot(directory: tree)
-        let target = FileManager.default.temporaryDirectory.appendingPathComponent("ld-out-\(UUID().uuidString)")
+        let target = TestScratch.directory("out")
         try store.materialize(digest: snapshot.digest, into: target)
         #expect(try String(contentsOf: target.appendingPathComponent("run.sh"), encoding: .utf8) == "#!/bin/sh\necho hi\n")
         #expect(FileManager.default.isExecutableFile(atPath: target.appendingPathComponent("run.sh").path))
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func notADirectoryIsAClearError() {
-        let store = ArtifactStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("ld-art-\(UUID().uuidString)"))
+        let store = ArtifactStore(root: TestScratch.directory("artifacts"))
         #expect(throws: ArtifactError.self) { try store.snapshot(directory: URL(fileURLWithPath: "/nonexistent/dir")) }
     }
 }

@@ -18,7 +18,7 @@ struct StoreFixture {
     let backend: SQLiteBackend
 
     init(limits: SQLiteBackend.Limits = SQLiteBackend.Limits()) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-test-\(UUID().uuidString)")
+        directory = TestScratch.directory("store")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let clock = self.clock
         backend = try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path, limits: limits, clock: { clock.now })
