@@ -9,8 +9,11 @@ enum Chrome {
         let badgeText = " \(badge.text) "
         let badgeWidth = min(DisplayWidth.of(badgeText), max(0, buffer.width - used - 1))
         buffer.put(badgeText, x: buffer.width - badgeWidth, y: 0, role: badge.stale ? .badgeStale : .badge, maxWidth: badgeWidth)
+        // "[read-only]" stays whole; a long data directory path gives way from its front.
         let readOnly = state.readOnly ? " [read-only]" : ""
-        buffer.put("\(context)\(readOnly)", x: used + 1, y: 0, role: .dim, maxWidth: max(0, buffer.width - used - badgeWidth - 2))
+        let room = max(0, buffer.width - used - badgeWidth - 2)
+        let path = DisplayWidth.truncateFront(context, to: max(0, room - DisplayWidth.of(readOnly)))
+        buffer.put("\(path)\(readOnly)", x: used + 1, y: 0, role: .dim, maxWidth: room)
     }
 
     static func flashLine(_ buffer: inout ScreenBuffer, state: DeckState, y: Int) {

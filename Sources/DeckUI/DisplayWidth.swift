@@ -53,6 +53,22 @@ public enum DisplayWidth {
         return result + "…"
     }
 
+    /// Cuts text from the front to at most `columns` display columns, starting with `…` when cut: for paths,
+    /// whose end is the part that tells them apart.
+    public static func truncateFront(_ text: String, to columns: Int) -> String {
+        guard columns > 0 else { return "" }
+        guard of(text) > columns else { return text }
+        var kept: [Character] = []
+        var used = 0
+        for character in text.reversed() {
+            let width = of(character)
+            if used + width > columns - 1 { break }
+            kept.append(character)
+            used += width
+        }
+        return "…" + String(kept.reversed())
+    }
+
     /// Pads or cuts to exactly `columns` display columns.
     public static func fit(_ text: String, to columns: Int) -> String {
         let cut = truncate(text, to: columns)

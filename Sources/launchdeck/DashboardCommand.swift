@@ -44,7 +44,9 @@ struct DashboardCommand: AsyncParsableCommand {
         // A data directory that cannot be written still shows what is there; actions that would change it are hidden.
         let readOnly = readOnly || context.backend.readOnlyReason != nil
         if let reason = context.backend.readOnlyReason {
-            welcome = (.warning, "\(reason): showing what is there; changes are off.")
+            // The title bar shows the path; left out here, the cause fits an 80-column flash line.
+            let cause = reason.replacingOccurrences(of: " \(context.directory.url.path)", with: "")
+            welcome = (.warning, "\(cause): showing what is there; changes are off.")
         } else if try await context.backend.queues().isEmpty, try await context.backend.jobs().isEmpty {
             _ = try await DemoSetup.create(context)
             welcome = (.info, "Fresh data directory: created job demo-train, queue local, and a local agent in this dashboard. ? for help.")

@@ -84,6 +84,16 @@ import Testing
         #expect(readOnly.handle(.control("d")).isEmpty)
     }
 
+    @Test func aLongDataDirectoryGivesWayFromItsFrontAndReadOnlyStaysWhole() {
+        let deck = app(SnapshotFixtures.snapshot(items: []), readOnly: true)
+        deck.context = "/srv/shared/teams/vision/users/alice/.local/share/launchdeck"
+        let title = deck.render(width: 80, height: 24).text(row: 0)
+        #expect(title.contains("[read-only]"), "\(title)")
+        #expect(title.contains("…") && title.contains("alice/.local/share/launchdeck [read-only]"), "\(title)")
+        let wide = deck.render(width: 160, height: 24).text(row: 0)
+        #expect(wide.contains("/srv/shared/teams/vision/users/alice/.local/share/launchdeck [read-only]"), "\(wide)")
+    }
+
     @Test func hintBarComesFromTheActionTable() {
         let deck = app(SnapshotFixtures.snapshot(items: []))
         let last = deck.render(width: 200, height: 20).text(row: 19)
