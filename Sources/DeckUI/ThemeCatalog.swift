@@ -55,6 +55,9 @@ public struct ThemeCatalog: Sendable {
                 return (name == "default" ? Theme.builtIn : fallback(), error.issues.first.map { $0.formatted(source: file.path) } ?? "\(file.path): invalid theme")
             }
         }
+        // No default.yaml anywhere (a binary installed without themes/): the built-in theme is the default then,
+        // and nothing went wrong that the first flash line should be spent on.
+        if name == "default" { return (.builtIn, nil) }
         return (fallback(), "theme \"\(name)\" not found (available: \(names.joined(separator: ", ")))")
     }
 

@@ -230,6 +230,11 @@ import Testing
         let overridden = ThemeCatalog(directories: [user, themes]).load("light")
         #expect(overridden.problem?.contains("light.yaml:3: roles.bogus: unknown role") == true)
         #expect(overridden.theme.name == "default", "a bad theme falls back to the default")
+
+        // Installed without themes/: the default is the built-in theme, quietly; a named theme is still reported.
+        let none = ThemeCatalog(directories: [user.appendingPathComponent("missing")])
+        #expect(none.load("default").theme.name == "built-in" && none.load("default").problem == nil)
+        #expect(none.load("dracula").problem?.contains("theme \"dracula\" not found") == true)
     }
 }
 
