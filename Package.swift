@@ -73,10 +73,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "LaunchModelTests", dependencies: ["LaunchModel"]),
-        .testTarget(name: "LaunchStoreTests", dependencies: ["LaunchStore", "LaunchModel"]),
+        // What several test targets need (scratch directories, the chaos scale): test targets cannot share files.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LaunchModelTests", dependencies: ["LaunchModel", "TestSupport"]),
+        .testTarget(name: "LaunchStoreTests", dependencies: ["LaunchStore", "LaunchModel", "TestSupport"]),
         .testTarget(name: "LaunchAgentTests", dependencies: ["LaunchAgent", "LaunchStore", "LaunchModel"]),
         .testTarget(name: "DeckUITests", dependencies: ["DeckUI", "LaunchModel", "LaunchStore", "LaunchAgent"]),
-        .testTarget(name: "LaunchCLITests", dependencies: ["launchdeck", "LaunchModel", "LaunchStore"]),
+        .testTarget(name: "LaunchCLITests", dependencies: ["launchdeck", "LaunchModel", "LaunchStore", "TestSupport"]),
     ]
 )

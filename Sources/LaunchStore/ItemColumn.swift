@@ -39,11 +39,6 @@ enum ItemColumn: Int, CaseIterable {
 
     /// The select list, `id, queue, ...`, for `SELECT \(ItemColumn.selection) FROM items`.
     static let selection = allCases.map(\.name).joined(separator: ", ")
-
-    /// The same for a query that names the items table `alias`.
-    static func selection(from alias: String) -> String {
-        allCases.map { "\(alias).\($0.name)" }.joined(separator: ", ")
-    }
 }
 
 extension Row {

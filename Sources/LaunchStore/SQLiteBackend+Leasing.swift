@@ -13,7 +13,7 @@ extension SQLiteBackend {
             var candidates: [(rank: Int, position: Int64, row: Row)] = []
             for queue in Set(queues).sorted() {
                 let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT \(ItemColumn.selection(from: "i")) FROM items i
+                    SELECT \(ItemColumn.selection) FROM items i
                     WHERE i.queue = ? AND i.state = 'queued'
                       AND NOT (SELECT paused FROM queues WHERE name = i.queue)
                     ORDER BY i.priority, i.position LIMIT ?

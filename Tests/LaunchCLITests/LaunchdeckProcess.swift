@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `launchdeck` binary as a user would, with its own data directory.
 struct LaunchdeckProcess {

@@ -2,6 +2,7 @@ import Foundation
 import LaunchModel
 import LaunchStore
 import Testing
+import TestSupport
 
 /// Eight agents in eight processes lease from one database file; every item must go to exactly one.
 @Suite struct LeaseExclusivityTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// What must hold when processes die and input is hostile.
 @Suite(.serialized) struct ReliabilityTests {

@@ -1,6 +1,7 @@
 import Foundation
 import LaunchModel
 import Testing
+import TestSupport
 
 /// A small seeded generator, so a failing case can be replayed from its seed.
 struct SplitMix64: RandomNumberGenerator {

@@ -1,6 +1,7 @@
 import Foundation
 import LaunchStore
 import Testing
+import TestSupport
 
 @Suite struct AgentDoorbellTests {
     /// A bound datagram socket at `path`, as an agent's wake socket; close it to leave what a SIGKILLed agent leaves.

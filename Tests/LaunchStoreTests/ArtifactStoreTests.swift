@@ -1,6 +1,7 @@
 import Foundation
 import LaunchStore
 import Testing
+import TestSupport
 
 @Suite struct ArtifactStoreTests {
     func makeTree(_ files: [String: String], executable: Set<String> = []) throws -> URL {

@@ -2,6 +2,7 @@ import Foundation
 import LaunchModel
 import LaunchStore
 import Synchronization
+import TestSupport
 
 /// A clock tests move by hand, so lease expiry needs no waiting.
 final class ManualClock: Sendable {
