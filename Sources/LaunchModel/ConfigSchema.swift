@@ -1,14 +1,19 @@
 /// A constraint on strings, given once as a regular expression so the validator
 /// and the printed JSON Schema share it.
 public struct StringFormat: Sendable {
-    public var name: String
-    public var pattern: String
-    public var example: String
+    public let name: String
+    public let pattern: String
+    public let example: String
+    /// Compiled once: building a Regex from its text took 43 µs, matching with it under 1 µs, and every queue
+    /// read re-validates its configuration (2026-11-29). Unchecked because `AnyRegexOutput` is not marked
+    /// Sendable, though a Regex is an immutable value whose lazily lowered program is published atomically.
+    nonisolated(unsafe) let regex: Regex<AnyRegexOutput>?
 
     public init(name: String, pattern: String, example: String) {
         self.name = name
         self.pattern = pattern
         self.example = example
+        self.regex = try? Regex(pattern)
     }
 
     public static let duration = StringFormat(name: "duration", pattern: "^[0-9]+(s|m|h|d)?$", example: "90m")

@@ -163,7 +163,7 @@ struct ConfigValidator {
 
 extension String {
     func matches(_ format: StringFormat) -> Bool {
-        guard let regex = try? Regex(format.pattern) else { return false }
+        guard let regex = format.regex else { return false }
         return (try? regex.wholeMatch(in: self)) != nil
     }
 }
