@@ -80,7 +80,7 @@ struct DetailScreen {
             field("Memory", env.memoryBytes.map { String(format: "%.1f GiB", Double($0) / 1_073_741_824) } ?? "?"),
             field("GPUs", env.gpus.isEmpty ? "none" : env.gpus.map { "\($0.index): \($0.name)\($0.memoryMiB.map { " \($0) MiB" } ?? "")" }.joined(separator: ", ")),
             field("Runtimes", env.runtimes.isEmpty ? "none" : env.runtimes.map { "\($0.name) \($0.version)" }.joined(separator: ", ")),
-            field("Slurm", env.slurmAvailable == true ? "sbatch available" : "no"),
+            field("Slurm", env.slurmAvailable == true ? "srun available" : "no"),
             field("Kubernetes", env.kubectlAvailable == true ? "kubectl, context \(env.kubernetesContext ?? "none")" : "no"),
             field("Version", agent.version), field("PID", env.pid.map(String.init) ?? "?"), field("Directory", env.workingDirectory ?? "?"),
             field("Queues", agent.queues.joined(separator: ", ")), field("Max jobs", String(agent.maxJobs)),

@@ -19,6 +19,10 @@ public struct AgentConfiguration: Sendable {
     public var stopGraceSeconds: Double = 5
     public var probeInterval: Duration = .seconds(300)
     public var data: DataDirectory
+    /// Where item work directories and virtualenvs live: the data directory unless `--work-dir` names another,
+    /// which a Slurm queue's compute nodes must see (the database must stay on a local disk: SQLite's locks do not
+    /// hold on network file systems).
+    public var workArea: URL
     public var runtime: RuntimeDirectory
     /// The `launchdeck-guard` program each job runs under.
     public var guardPath: String
@@ -31,6 +35,7 @@ public struct AgentConfiguration: Sendable {
         self.queues = queues
         self.maxJobs = maxJobs
         self.data = data
+        self.workArea = data.url
         self.runtime = runtime
         self.guardPath = guardPath
         self.version = version
@@ -47,6 +52,6 @@ public struct AgentConfiguration: Sendable {
         if !issues.isEmpty { throw ValidationFailure(issues) }
     }
 
-    var workRoot: URL { data.url.appendingPathComponent("work", isDirectory: true) }
-    var venvRoot: URL { data.url.appendingPathComponent("venvs", isDirectory: true) }
+    var workRoot: URL { workArea.appendingPathComponent("work", isDirectory: true) }
+    var venvRoot: URL { workArea.appendingPathComponent("venvs", isDirectory: true) }
 }

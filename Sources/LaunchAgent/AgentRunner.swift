@@ -30,7 +30,7 @@ public actor AgentRunner {
     }
 
     public static var defaultTargets: [TargetKind: any LaunchTarget] {
-        [.localProcess: LocalProcessTarget(), .container: ContainerTarget()]
+        [.localProcess: LocalProcessTarget(), .container: ContainerTarget(), .slurm: SlurmTarget()]
     }
 
     /// Runs until drained. Call `drain()` (on SIGTERM) to stop.

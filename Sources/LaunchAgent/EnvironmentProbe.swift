@@ -31,7 +31,7 @@ enum EnvironmentProbe {
             memoryBytes: ProcessInfo.processInfo.physicalMemory,
             gpus: await gpus,
             runtimes: runtimes,
-            slurmAvailable: CommandProbe.which("sbatch") != nil,
+            slurmAvailable: CommandProbe.which("srun") != nil,
             kubectlAvailable: kubectl,
             kubernetesContext: kubectl ? await context : nil,
             agentVersion: configuration.version,

@@ -51,16 +51,16 @@ public enum QueueConfigSchema {
             ]
         case .slurm:
             return [
-                ConfigField("partition", .string(nil), description: "Partition (sbatch --partition)."),
-                ConfigField("time_limit", .string(.slurmTime), description: "Time limit (sbatch --time), e.g. 04:00:00 or 2-00:00:00."),
+                ConfigField("partition", .string(nil), description: "Partition (srun --partition)."),
+                ConfigField("time_limit", .string(.slurmTime), description: "Time limit (srun --time), e.g. 04:00:00 or 2-00:00:00."),
                 gpus,
                 ConfigField("cpus_per_task", .integer(min: 1, max: 1024), description: "CPUs per task.", default: 1),
-                ConfigField("mem", .string(.memory), description: "Memory per node (sbatch --mem)."),
+                ConfigField("mem", .string(.memory), description: "Memory per node (srun --mem)."),
                 ConfigField("nodes", .integer(min: 1, max: 4096), description: "Nodes per job.", default: 1),
                 ConfigField("account", .string(nil), description: "Account to charge."),
                 ConfigField("qos", .string(nil), description: "Quality of service."),
-                ConfigField("constraint", .string(nil), description: "Node features (sbatch --constraint)."),
-                ConfigField("extra_args", .list(.string(nil)), description: "Further sbatch arguments, one per entry."),
+                ConfigField("constraint", .string(nil), description: "Node features (srun --constraint)."),
+                ConfigField("extra_args", .list(.string(nil)), description: "Further srun options, one flag per entry (--exclusive, --gres=gpu:a100:2)."),
                 env,
             ]
         case .kubernetes:

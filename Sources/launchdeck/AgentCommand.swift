@@ -52,7 +52,7 @@ struct AgentDescribe: AsyncParsableCommand {
                 "Memory:        \(env.memoryBytes.map { String(format: "%.1f GiB", Double($0) / 1_073_741_824) } ?? "?")",
                 "GPUs:          \(env.gpus.isEmpty ? "none" : env.gpus.map { "\($0.index): \($0.name)" }.joined(separator: ", "))",
                 "Runtimes:      \(env.runtimes.isEmpty ? "none" : env.runtimes.map { "\($0.name) \($0.version)" }.joined(separator: ", "))",
-                "Slurm:         \(env.slurmAvailable.map { $0 ? "sbatch available" : "no" } ?? "?")",
+                "Slurm:         \(env.slurmAvailable.map { $0 ? "srun available" : "no" } ?? "?")",
                 "Kubernetes:    \(env.kubectlAvailable == true ? "kubectl, context \(env.kubernetesContext ?? "none")" : "no")",
                 "Environment:",
             ]

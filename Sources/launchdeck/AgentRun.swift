@@ -21,6 +21,8 @@ struct AgentRun: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Seconds a lease lasts without a heartbeat.") var leaseSeconds: Double = 30
     @Option(parsing: .unconditional, help: "Seconds between heartbeats.") var heartbeatSeconds: Double = 2
     @Option(parsing: .unconditional, help: "Seconds running items get to finish on drain.") var drainSeconds: Double = 30
+    @Option(help: ArgumentHelp("Directory for item work directories and virtualenvs (default: the data directory).",
+                               discussion: "Slurm queues need one their compute nodes share.")) var workDir: String?
     @Flag(help: "Start in the background and return; output goes to the agent's log file.") var detach = false
 
     func run() async throws {
@@ -41,6 +43,14 @@ struct AgentRun: AsyncParsableCommand {
         }
         if !issues.isEmpty { throw ValidationFailure(issues) }
         try configuration.validate()
+        if let workDir {
+            configuration.workArea = URL(fileURLWithPath: workDir, isDirectory: true).standardizedFileURL
+            do {
+                try FileManager.default.createDirectory(at: configuration.workArea, withIntermediateDirectories: true)
+            } catch {
+                throw ValidationFailure([ValidationIssue(path: "--work-dir", message: "cannot create \(workDir): \(error.localizedDescription)")])
+            }
+        }
         for name in queue { _ = try await backend.queue(named: name) }
         if let reason = backend.readOnlyReason {
             throw CommandExit(code: 1, message: "\(reason): an agent records every item it runs, so it cannot start")

@@ -49,4 +49,32 @@ import Testing
 
             """)
     }
+
+    @Test func slurmOptionsComeFromTheRenderedResourceOneArgumentEach() throws {
+        var run = try context(timeout: nil, hyperparameters: [:], overrides: [:])
+        let config = try QueueConfig.parse("""
+            variables:
+              gpus: {type: int, default: 1, min: 0, max: 8}
+              hours: {type: int, default: 4, min: 1, max: 48}
+            resource:
+              partition: gpu
+              time_limit: "{{hours}}:00:00"
+              gpus: "{{gpus}}"
+              cpus_per_task: 8
+              mem: 64G
+              account: ml team; rm -rf /
+              extra_args: [--exclusive]
+            """, target: .slurm)
+        run.config = try config.renderValidated(with: ["gpus": 2, "hours": 12], target: .slurm)
+        #expect(try SlurmTarget.options(run, workingDirectory: "/work dir") == [
+            "--job-name", "launchdeck-01test", "--chdir", "/work dir", "--export", "ALL", "--ntasks-per-node", "1",
+            "--partition", "gpu", "--time", "12:00:00", "--mem", "64G", "--account", "ml team; rm -rf /",
+            "--cpus-per-task", "8", "--gpus", "2", "--exclusive",
+        ])
+        run.config = try config.renderValidated(with: ["gpus": 0, "hours": 1], target: .slurm)
+        #expect(try !SlurmTarget.options(run, workingDirectory: "/w").contains("--gpus"))
+        // An extra argument that is not a flag could smuggle in a command for srun to run instead of the job.
+        run.config = ["resource": ["extra_args": ["bash"]]]
+        #expect(throws: RunError.self) { try SlurmTarget.options(run, workingDirectory: "/w") }
+    }
 }

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+/// The Slurm target with a real Slurm (`scripts/slurm-local start` makes a single-node one): items run as Slurm
+/// jobs named after them, stream their output back, keep their exit status, and are cancelled in Slurm when
+/// cancelled here or when their agent dies.
+@Suite(.serialized) struct SlurmTargetTests {
+    static var slurmReady: Bool {
+        RequiredComponent.available("Slurm (run scripts/slurm-local start)", probe: ["srun", "--immediate=30", "--time=1", "true"])
+    }
+
+    func setUp(_ cli: LaunchdeckProcess, script: String) throws {
+        _ = try cli.write("job/run.sh", script)
+        #expect(try cli.run("job", "create", "cluster-job", "--dir", cli.home.appendingPathComponent("job").path,
+                            "--entrypoint", "sh run.sh", "--config", "lr=0.1").status == 0)
+        let config = try cli.write("slurm.yaml", """
+            variables:
+              cpus: {type: int, default: 1, min: 1, max: 2}
+            resource:
+              time_limit: "00:10:00"
+              cpus_per_task: "{{cpus}}"
+              env:
+                GREETING: hello
+
+            """)
+        let created = try cli.run("queue", "create", "cluster", "--target", "slurm", "--config", config.path)
+        #expect(created.status == 0, "\(created.stderr)")
+    }
+
+    @Test func runsAsASlurmJobAndStreamsOutputAndExitStatus() throws {
+        guard Self.slurmReady else { return }
+        let cli = try LaunchdeckProcess()
+        try setUp(cli, script: """
+            #!/bin/sh
+            echo "$GREETING from slurm job $SLURM_JOB_NAME with $SLURM_CPUS_PER_TASK cpus, args $*"
+            echo "launchdeck:progress 1/1 done"
+            echo "to stderr" >&2
+            echo "in $(pwd)"
+            exit "${EXIT_WITH:-0}"
+            """)
+        let good = try cli.enqueueID("cluster-job", "--queue", "cluster", "--set", "cpus=2", "--config", "lr=0.5")
+        // Work directories where compute nodes would see them, not in the data directory.
+        let shared = cli.home.appendingPathComponent("shared")
+        let agent = try cli.startAgent(queues: ["cluster"], extra: ["--work-dir", shared.path])
+        defer {
+            agent.terminate()
+            agent.waitUntilExit()
+        }
+        #expect(try eventually(timeout: 60) { try cli.state(good) == "succeeded" }, "\((try? cli.items()[good]) ?? [:])")
+        let item = try #require(try cli.json("item", "describe", good, "-o", "json") as? [String: Any])
+        let logs = (item["logs"] as? [[String: Any]] ?? []).map { "\($0["stream"]!): \($0["text"]!)" }
+        #expect(logs.contains("stdout: hello from slurm job launchdeck-\(good.lowercased()) with 2 cpus, args --lr 0.5"), "\(logs)")
+        #expect(logs.contains("stderr: to stderr"), "\(logs)")
+        #expect(logs.contains("stdout: in \(shared.path)/work/\(good)"), "\(logs)")
+        #expect(logs.contains { $0.hasPrefix("agent: slurm: srun --job-name launchdeck-\(good.lowercased())") }, "\(logs)")
+        #expect((item["progress"] as? [String: Any])?["message"] as? String == "done")
+
+        // The job's exit status comes back through srun. The job runs once even where srun would derive one task
+        // per CPU (--exclusive with --cpus-per-task 1 ran it 256 times on slurm-local's node).
+        _ = try cli.write("slurm-fail.yaml", "resource:\n  cpus_per_task: 1\n  extra_args: [--exclusive]\n  env:\n    EXIT_WITH: \"3\"\n")
+        #expect(try cli.run("queue", "create", "cluster-fail", "--target", "slurm", "--config",
+                            cli.home.appendingPathComponent("slurm-fail.yaml").path).status == 0)
+        let bad = try cli.enqueueID("cluster-job", "--queue", "cluster-fail")
+        let failing = try cli.startAgent(queues: ["cluster-fail"], name: "fail-agent")
+        defer {
+            failing.terminate()
+            failing.waitUntilExit()
+        }
+        #expect(try eventually(timeout: 60) { try cli.state(bad) == "failed" })
+        #expect(try cli.items()[bad]?["exit_code"] as? Int == 3)
+        let badItem = try #require(try cli.json("item", "describe", bad, "-o", "json") as? [String: Any])
+        let runs = (badItem["logs"] as? [[String: Any]] ?? []).filter { ($0["text"] as? String)?.contains("from slurm job") == true }
+        #expect(runs.count == 1, "\(runs)")
+    }
+
+    @Test func cancelEndsTheSlurmJob() throws {
+        guard Self.slurmReady else { return }
+        let cli = try LaunchdeckProcess()
+        try setUp(cli, script: "#!/bin/sh\necho started\nsleep 300\n")
+        let id = try cli.enqueueID("cluster-job", "--queue", "cluster")
+        let agent = try cli.startAgent(queues: ["cluster"])
+        defer {
+            agent.terminate()
+            agent.waitUntilExit()
+        }
+        let name = "launchdeck-\(id.lowercased())"
+        #expect(try eventually(timeout: 60) { try cli.state(id) == "running" && Self.slurmJobs(named: name) == ["RUNNING"] })
+        #expect(try cli.run("cancel", id).status == 0)
+        #expect(eventually(timeout: 30) { Self.slurmJobs(named: name).isEmpty }, "\(Self.slurmJobs(named: name))")
+        #expect(try cli.state(id) == "cancelled")
+    }
+
+    /// The guard stops srun when its agent dies, and srun cancels the job: a job never outlives its lease to run
+    /// beside the next attempt.
+    @Test func aKilledAgentTakesItsSlurmJobWithIt() throws {
+        guard Self.slurmReady else { return }
+        let cli = try LaunchdeckProcess()
+        try setUp(cli, script: "#!/bin/sh\necho started\nsleep 300\n")
+        let id = try cli.enqueueID("cluster-job", "--queue", "cluster")
+        let agent = try cli.startAgent(queues: ["cluster"])
+        let name = "launchdeck-\(id.lowercased())"
+        #expect(try eventually(timeout: 60) { try cli.state(id) == "running" && Self.slurmJobs(named: name) == ["RUNNING"] })
+        kill(agent.processIdentifier, SIGKILL)
+        agent.waitUntilExit()
+        #expect(eventually(timeout: 30) { Self.slurmJobs(named: name).isEmpty }, "\(Self.slurmJobs(named: name))")
+        _ = try? cli.run("cancel", id)
+    }
+
+    /// States of this user's Slurm jobs with that name, as squeue prints them.
+    static func slurmJobs(named name: String) -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["squeue", "--me", "--noheader", "--name", name, "--format", "%T"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return ["squeue failed to start"] }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return output.split(separator: "\n").map(String.init)
+    }
+}
