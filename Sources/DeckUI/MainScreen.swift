@@ -146,6 +146,8 @@ struct MainScreen {
         if let fraction = progress.fraction {
             return Sparkline.bar(fraction, width: 10) + String(format: "%4d%%", Int(fraction * 100))
         }
+        // A phase without a count says where the run is (a Slurm job waiting for resources) by its message.
+        if progress.current == 0, !progress.message.isEmpty { return progress.message }
         return "\(progress.phase) \(Durations.number(progress.current))"
     }
 }

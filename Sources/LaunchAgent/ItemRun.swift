@@ -79,7 +79,7 @@ final class ItemRun: Sendable {
             }
             // The build's last progress stays until the job reports its own. The guard starts while the item is
             // recorded as running; the job itself only once that is stored.
-            let status = try await runWithTimeout(spec, context: context, runner: runner) { try await reporter.enter(.running) }
+            let status = try await runWithTimeout(spec, context: context, target: target, runner: runner) { try await reporter.enter(.running) }
             await sink.flush()
             if stoppedFor != nil {
                 await finishStopped(context: context, target: target)
@@ -113,7 +113,7 @@ final class ItemRun: Sendable {
         case timedOut(String)
     }
 
-    private func runWithTimeout(_ spec: ProcessSpec, context: RunContext, runner: GuardedProcess,
+    private func runWithTimeout(_ spec: ProcessSpec, context: RunContext, target: any LaunchTarget, runner: GuardedProcess,
                                 startWhen gate: @escaping @Sendable () async throws -> Void) async throws -> Outcome {
         let sink = self.sink
         let progressFile = spec.environment["LAUNCHDECK_PROGRESS_FILE"]
@@ -130,6 +130,9 @@ final class ItemRun: Sendable {
             if stream == .stdout, let progress = ProgressLine.job(line) {
                 await sink.report(phase: "run", current: progress.current, total: progress.total, message: progress.message)
             } else {
+                if let progress = target.progress(in: line, stream: stream) {
+                    await sink.report(phase: progress.phase, current: 0, total: nil, message: progress.message)
+                }
                 await sink.append(stream, line)
             }
         }

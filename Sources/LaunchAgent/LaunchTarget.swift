@@ -67,11 +67,15 @@ public protocol LaunchTarget: Sendable {
     func cancel(_ context: RunContext) async
     /// Removes what an earlier, lost attempt of the same item may have left running.
     func cleanUpEarlierAttempt(_ context: RunContext) async
+    /// Progress the target's own tool reports in the run's output (srun saying the job waits for resources); the
+    /// line is kept in the logs either way.
+    func progress(in line: String, stream: LogStream) -> (phase: String, message: String)?
 }
 
 extension LaunchTarget {
     public func cancel(_ context: RunContext) async {}
     public func cleanUpEarlierAttempt(_ context: RunContext) async {}
+    public func progress(in line: String, stream: LogStream) -> (phase: String, message: String)? { nil }
 }
 
 extension GuardedProcess {

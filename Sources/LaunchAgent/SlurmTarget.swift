@@ -67,6 +67,17 @@ public struct SlurmTarget: LaunchTarget {
         _ = await CommandProbe.output("scancel", ["--me", "--name", Self.jobName(context.item)], timeout: .seconds(15))
     }
 
+    /// srun says on stderr when the job has to wait for resources and when it gets them: the item shows which Slurm
+    /// job it is and that it is pending, rather than only "running".
+    public func progress(in line: String, stream: LogStream) -> (phase: String, message: String)? {
+        guard stream == .stderr, line.hasPrefix("srun: job ") else { return nil }
+        let words = line.split(separator: " ")
+        guard words.count >= 4, let job = Int(words[2]) else { return nil }
+        if line.hasSuffix(" queued and waiting for resources") { return ("slurm", "Slurm job \(job) pending") }
+        if line.hasSuffix(" has been allocated resources") { return ("slurm", "Slurm job \(job) running") }
+        return nil
+    }
+
     /// Named after the item, as containers are, so `squeue --name` finds it and a later attempt can cancel it.
     static func jobName(_ item: LaunchItem) -> String { "launchdeck-\(item.id.lowercased())" }
 }

@@ -147,7 +147,8 @@ struct ItemDescribe: AsyncParsableCommand {
         if let error = item.error { lines.append("Error:         \(error)") }
         if let progress = item.progress {
             let total = progress.total.map { "/\(Durations.number($0))" } ?? ""
-            lines.append("Progress:      \(progress.phase) \(Durations.number(progress.current))\(total) \(progress.message)")
+            let count = progress.current == 0 && progress.total == nil ? "" : " \(Durations.number(progress.current))\(total)"
+            lines.append("Progress:      \(progress.phase)\(count) \(progress.message)")
         }
         if !item.overrides.variables.isEmpty {
             lines.append("Variables:     " + item.overrides.variables.keys.sorted().map { "\($0)=\(item.overrides.variables[$0]!.displayText)" }.joined(separator: " "))

@@ -25,6 +25,14 @@ import Testing
         #expect(text.contains("updated 0s ago"))
     }
 
+    @Test func progressColumnShowsAFractionACountOrWhereTheRunIs() {
+        let item = SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running, agent: "ag1")
+        func cell(_ progress: ItemProgress) -> String { MainScreen.progress(item, status: progress) }
+        #expect(cell(ItemProgress(phase: "run", current: 5, total: 10, message: "epoch 5")).hasSuffix(" 50%"))
+        #expect(cell(ItemProgress(phase: "run", current: 45, total: nil, message: "steps")) == "run 45")
+        #expect(cell(ItemProgress(phase: "slurm", current: 0, total: nil, message: "Slurm job 4146 pending")) == "Slurm job 4146 pending")
+    }
+
     @Test func statesAreColouredByRole() throws {
         let snapshot = SnapshotFixtures.snapshot(items: [
             SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running, agent: "ag1"),

@@ -90,6 +90,39 @@ import Testing
         #expect(try cli.state(id) == "cancelled")
     }
 
+    /// An item whose Slurm job waits for resources says so, with the Slurm job's id, instead of only "running".
+    @Test func aJobWaitingForResourcesShowsAsPending() throws {
+        guard Self.slurmReady else { return }
+        let cli = try LaunchdeckProcess()
+        try setUp(cli, script: "#!/bin/sh\necho ran\n")
+        let config = try cli.write("exclusive.yaml", "resource:\n  extra_args: [--exclusive]\n")
+        #expect(try cli.run("queue", "create", "whole-node", "--target", "slurm", "--config", config.path).status == 0)
+        // Another user of the cluster holds the whole node for a while.
+        let blockerName = "blocker-\(UUID().uuidString.prefix(8))"
+        let blocker = Process()
+        blocker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        blocker.arguments = ["srun", "--exclusive", "--job-name", blockerName, "sleep", "4"]
+        blocker.standardOutput = FileHandle.nullDevice
+        blocker.standardError = FileHandle.nullDevice
+        try blocker.run()
+        defer { blocker.terminate(); blocker.waitUntilExit() }
+        #expect(eventually(timeout: 30) { Self.slurmJobs(named: blockerName) == ["RUNNING"] })
+
+        let id = try cli.enqueueID("cluster-job", "--queue", "whole-node")
+        let agent = try cli.startAgent(queues: ["whole-node"])
+        defer {
+            agent.terminate()
+            agent.waitUntilExit()
+        }
+        func message() throws -> String? { (try cli.items()[id]?["progress"] as? [String: Any])?["message"] as? String }
+        #expect(try eventually(timeout: 30) { try message()?.hasSuffix(" pending") == true }, "\((try? cli.items()[id]) ?? [:])")
+        let pending = try #require(try message())
+        #expect(pending.hasPrefix("Slurm job "))
+        #expect(try cli.state(id) == "running")
+        #expect(try eventually(timeout: 60) { try cli.state(id) == "succeeded" })
+        #expect(try message() == pending.replacingOccurrences(of: " pending", with: " running"))
+    }
+
     /// The guard stops srun when its agent dies, and srun cancels the job: a job never outlives its lease to run
     /// beside the next attempt.
     @Test func aKilledAgentTakesItsSlurmJobWithIt() throws {
