@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LaunchModelTests", dependencies: ["LaunchModel", "TestSupport"]),
         .testTarget(name: "LaunchStoreTests", dependencies: ["LaunchStore", "LaunchModel", "TestSupport"]),
-        .testTarget(name: "LaunchAgentTests", dependencies: ["LaunchAgent", "LaunchStore", "LaunchModel"]),
+        .testTarget(name: "LaunchAgentTests", dependencies: ["LaunchAgent", "LaunchStore", "LaunchModel", "TestSupport"]),
         .testTarget(name: "DeckUITests", dependencies: ["DeckUI", "LaunchModel", "LaunchStore", "LaunchAgent"]),
         .testTarget(name: "LaunchCLITests", dependencies: ["launchdeck", "LaunchModel", "LaunchStore", "TestSupport"]),
     ]

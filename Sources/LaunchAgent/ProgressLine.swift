@@ -11,8 +11,9 @@ public enum ProgressLine {
         let parts = rest.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard let amount = parts.first else { return nil }
         let message = parts.count > 1 ? String(parts[1]) : ""
+        // Job output is untrusted: `launchdeck:progress /` splits into no parts at all, and indexing it crashed the agent.
         let numbers = amount.split(separator: "/", maxSplits: 1)
-        guard let current = Double(numbers[0]), current.isFinite else { return nil }
+        guard let first = numbers.first, let current = Double(first), current.isFinite else { return nil }
         if numbers.count == 2 {
             guard let total = Double(numbers[1]), total.isFinite, total > 0 else { return nil }
             return (current, total, message)
@@ -27,7 +28,7 @@ public enum ProgressLine {
         guard let slash = text.firstIndex(of: "/") else { return nil }
         let afterSlash = text[text.index(after: slash)...]
         let totalDigits = afterSlash.prefix(while: \.isNumber)
-        guard let current = Double(text[..<slash]), let total = Double(totalDigits), total > 0 else { return nil }
+        guard let current = Double(text[..<slash]), current.isFinite, let total = Double(totalDigits), total.isFinite, total > 0 else { return nil }
         var message = afterSlash.dropFirst(totalDigits.count)
         while let first = message.first, first == ":" || first == " " { message = message.dropFirst() }
         return (current, total, String(message))

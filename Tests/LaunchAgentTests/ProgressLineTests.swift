@@ -1,5 +1,6 @@
 @testable import LaunchAgent
 import LaunchModel
+import TestSupport
 import Testing
 
 @Suite struct ProgressLineTests {
@@ -11,6 +12,20 @@ import Testing
         #expect(ProgressLine.job("launchdeck:progress x/y") == nil)
         #expect(ProgressLine.job("launchdeck:progress 1/0") == nil)
         #expect(ProgressLine.job("progress 1/2") == nil)
+        #expect(ProgressLine.job("launchdeck:progress /") == nil)
+        #expect(ProgressLine.job("launchdeck:progress // x") == nil)
+        #expect(ProgressLine.job("launchdeck:progress nan/3") == nil)
+    }
+
+    /// Job output is untrusted: no line, however mangled, may crash the agent that reads it.
+    @Test func anyLineIsReadWithoutACrash() {
+        let pieces = ["launchdeck:progress ", "STEP ", "Step ", "/", "//", " ", "0", "7", "1e400", "nan", "inf", "-", ".", ":", "x", "\u{0}", "é", "\n"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 * ChaosScale.factor {
+            let line = (0..<Int.random(in: 0...6, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            if let progress = ProgressLine.job(line) { #expect(progress.current.isFinite) }
+            if let step = ProgressLine.buildStep(line) { #expect(step.current.isFinite && step.total > 0) }
+        }
     }
 
     @Test func buildSteps() throws {
