@@ -170,7 +170,7 @@ extension Theme {
             issues.append(ValidationIssue(path: key, message: "unknown key (known: name, palette, roles)"))
         }
         for (key, value) in (root["palette"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-            guard let text = value.stringValue ?? (value.numberValue.map { String(Int($0)) }), let color = ThemeColor.parse(text, palette: [:]) else {
+            guard let text = value.stringValue ?? Self.colourNumber(value), let color = ThemeColor.parse(text, palette: [:]) else {
                 issues.append(ValidationIssue(path: "palette.\(key)", message: "\(value.quotedText) is not a colour (#rrggbb, 0-255, a colour name or default)"))
                 continue
             }
@@ -191,7 +191,7 @@ extension Theme {
             for (field, fieldValue) in fields.sorted(by: { $0.key < $1.key }) {
                 switch field {
                 case "fg", "bg":
-                    let text = fieldValue.stringValue ?? fieldValue.numberValue.map { String(Int($0)) } ?? ""
+                    let text = fieldValue.stringValue ?? Self.colourNumber(fieldValue) ?? ""
                     guard let color = ThemeColor.parse(text, palette: palette) else {
                         issues.append(ValidationIssue(path: "\(path).\(field)", message: "\(fieldValue.quotedText) is not a colour or palette name"))
                         continue
@@ -211,6 +211,12 @@ extension Theme {
         }
         if !issues.isEmpty { throw ValidationFailure(document.locate(issues), source: source) }
         return Theme(name: root["name"]?.stringValue ?? name, styles: styles)
+    }
+
+    /// A colour given as a bare number (`fg: 208`); one that is no whole number an Int holds (`1e30`) reads as
+    /// text, which the colour check then rejects, instead of trapping in Int().
+    static func colourNumber(_ value: JSONValue) -> String? {
+        value.numberValue.map { number in Int(exactly: number).map(String.init) ?? String(number) }
     }
 
     static func parseAttributes(_ value: JSONValue) -> TextAttributes? {

@@ -147,7 +147,8 @@ struct ConfigValidator {
     }
 
     private func checkBounds(_ number: Double, _ min: Double?, _ max: Double?, isInt: Bool, path: String, into issues: inout [ValidationIssue]) {
-        let shown = isInt ? String(Int(number)) : JSONValue.double(number).displayText
+        // Not Int(number): 9223372036854775807 reads as 2^63, which no Int holds, and the conversion traps.
+        let shown = isInt ? Self.format(number) : JSONValue.double(number).displayText
         if let min, number < min { issues.append(ValidationIssue(path: path, message: "\(shown) is below min \(Self.format(min))")) }
         if let max, number > max { issues.append(ValidationIssue(path: path, message: "\(shown) is above max \(Self.format(max))")) }
     }

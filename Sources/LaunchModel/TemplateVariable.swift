@@ -30,7 +30,8 @@ public struct TemplateVariable: Sendable, Hashable, Codable {
         case .enum: return "enum " + values.joined(separator: "|")
         case .string: return "string"
         case .int, .float:
-            let format: (Double) -> String = { type == .int ? String(Int($0)) : String($0) }
+            // A bound may be any number the YAML holds (max: 1e19); Int($0) trapped on those.
+            let format: (Double) -> String = { type == .int ? ConfigValidator.format($0) : String($0) }
             let low = min.map(format) ?? ""
             let high = max.map(format) ?? ""
             return low.isEmpty && high.isEmpty ? type.rawValue : "\(type.rawValue) \(low)..\(high)"

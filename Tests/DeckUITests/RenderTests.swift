@@ -216,6 +216,9 @@ import Testing
         let looks = Set(states.map { theme.resolve($0, depth: .monochrome).attributes.rawValue })
         #expect(looks.count == states.count, "monochrome states must look different")
         #expect(throws: ValidationFailure.self) { try Theme.parse("roles:\n  state.running: {fg: nocolour}\n", name: "bad", source: "bad.yaml") }
+        // A number no Int holds is a bad colour, not a crash.
+        #expect(throws: ValidationFailure.self) { try Theme.parse("palette:\n  sky: 1e30\n", name: "bad", source: "bad.yaml") }
+        #expect(throws: ValidationFailure.self) { try Theme.parse("roles:\n  border: {fg: -1e30}\n", name: "bad", source: "bad.yaml") }
         do {
             _ = try Theme.parse("roles:\n  border: {fg: red}\n  state.runing: {fg: red}\n", name: "bad", source: "bad.yaml")
         } catch {

@@ -18,12 +18,15 @@ struct SplitMix64: RandomNumberGenerator {
 /// Mutates text the way hands and bad tools do: characters dropped, doubled, replaced, structure broken.
 enum Mutator {
     static let alphabet = Array("{}[]:,\"'#-|>&*!%@`\n\t  abcz019.{{}}é训\u{0}\u{1b}\u{7f}")
+    /// Numbers at the edges of what YAML, Double and Int hold: `max: 1e19` once crashed `queue describe`.
+    static let tokens = ["1e19", "9223372036854775807", "-9223372036854775809", "1e400", ".nan", ".inf", "-.inf", "0.5", "-0"]
 
     static func mutate<G: RandomNumberGenerator>(_ text: String, using generator: inout G) -> String {
         var characters = Array(text)
         for _ in 0..<Int.random(in: 1...6, using: &generator) {
             let index = characters.isEmpty ? 0 : Int.random(in: 0..<characters.count, using: &generator)
-            switch Int.random(in: 0..<5, using: &generator) {
+            switch Int.random(in: 0..<6, using: &generator) {
+            case 5: characters.insert(contentsOf: tokens.randomElement(using: &generator)!, at: index)
             case 0 where !characters.isEmpty: characters.remove(at: index)
             case 1: characters.insert(alphabet.randomElement(using: &generator)!, at: index)
             case 2 where !characters.isEmpty: characters[index] = alphabet.randomElement(using: &generator)!
@@ -52,6 +55,8 @@ enum Mutator {
             let text = Mutator.mutate(seed, using: &generator)
             do {
                 let config = try QueueConfig.parse(text, target: target, source: "fuzz.yaml")
+                // What listings and forms show of it.
+                _ = config.variables.map(\.boundsText)
                 // Whatever parses must also render for its defaults or say why not.
                 if let values = try? config.resolveVariables([:]) { _ = try? config.renderValidated(with: values, target: target) }
             } catch {

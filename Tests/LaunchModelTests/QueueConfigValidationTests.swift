@@ -68,6 +68,13 @@ import Testing
         #expect(!issues("base: &b {gpus: 1}\nresource: *b\n").isEmpty)
     }
 
+    /// Numbers no Int holds are shown, never converted: `max: 1e19` and `max_attempts: 9223372036854775807` trapped.
+    @Test func hugeNumbersAreReportedNotConverted() throws {
+        let config = try QueueConfig.parse("variables:\n  steps: {type: int, default: 1, min: 0, max: 1e19}\n", target: .container)
+        #expect(config.variables.first?.boundsText == "int 0..1e+19")
+        #expect(formatted("max_attempts: 9223372036854775807\n") == ["queue.yaml:1: max_attempts: 9.223372036854776e+18 is above max 100"])
+    }
+
     @Test func requiredVariableTypeIsReported() {
         #expect(formatted("variables:\n  x: {default: 1}\n") == ["queue.yaml:2: variables.x.type: is required"])
     }
