@@ -55,7 +55,8 @@ enum Entry {
                 printError("launchdeck: \(firstLine.replacingOccurrences(of: "Error: ", with: "")) (see launchdeck --help)")
                 return 2
             }
-            printError("launchdeck: \(message.isEmpty ? String(describing: error) : message)")
+            let text = message.isEmpty ? String(describing: error) : message
+            printError("launchdeck: \(text.split(separator: "\n").first.map(String.init) ?? text)")
             return 1
         }
     }
@@ -67,6 +68,8 @@ struct CommandExit: Error {
     var message: String?
 }
 
+/// One line per call: a newline inside the message (a name or value the user gave) is shown escaped like any
+/// other control character, so each error stays one line that says what and where.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message.escapedForMessage.replacingOccurrences(of: "\\u{a}", with: "\n") + "\n").utf8))
+    FileHandle.standardError.write(Data((message.escapedForMessage + "\n").utf8))
 }

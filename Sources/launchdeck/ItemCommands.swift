@@ -87,7 +87,8 @@ struct ItemsCommand: AsyncParsableCommand {
     func run() async throws {
         var states: Set<ItemState>?
         if let state {
-            states = Set(try state.split(separator: ",").map { text in
+            // Empty parts kept: `--state ""` listed every item, as if no filter had been given.
+            states = Set(try state.split(separator: ",", omittingEmptySubsequences: false).map { text in
                 guard let parsed = ItemState(rawValue: String(text)) else {
                     throw LaunchError.invalidInput("--state: unknown state \"\(String(text).escapedForMessage)\" (use \(ItemState.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }

@@ -145,6 +145,11 @@ import Testing
             (["enqueue", "t", "--queue", "missing"], "queue \"missing\" not found"),
             (["item", "describe", "ZZZZZZZZ"], "item ZZZZZZZZ not found"),
             (["items", "--state", "running,lost"], "--state: unknown state \"lost\""),
+            (["items", "--state", ""], "--state: unknown state \"\""),
+            // A newline in what the user typed stays escaped: the error is still one line.
+            (["items", "--state", "x\ny"], "--state: unknown state \"x\\u{a}y\""),
+            (["queue", "describe", "a\nb"], "a\\u{a}b"),
+            (["wait", "--timeout", "5\nq", "--queue", "q"], "--timeout"),
             (["job", "create", "t", "--entrypoint", "true"], "give exactly one source"),
             (["job", "create", "t", "--image=-it", "--entrypoint", "true"], "source.image"),
             (["job", "create", "t", "--image", "x", "--entrypoint", "echo 'open"], "unterminated ' quote"),
