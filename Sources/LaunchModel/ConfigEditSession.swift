@@ -40,7 +40,11 @@ public struct ConfigEditSession: Sendable {
         var lines = ["\(Self.marker)this configuration was NOT saved; fix the errors below and save again,",
                      rejectedByStore ? "\(Self.marker)or save it unchanged to try again."
                                      : "\(Self.marker)or save it unchanged to give up (your text is kept)."]
-        lines += issues.map { "\(Self.marker)  \($0.line.map { "line \($0): " } ?? "")\($0.description)" }
+        // Line numbers count the header too, as the editor and the errors printed beside it do. An issue quoting the
+        // user's text (a key with a newline in it) is escaped, or its second half would land below the header as
+        // if the user had written it.
+        let headerLines = lines.count + issues.count
+        lines += issues.map { "\(Self.marker)  \($0.line.map { "line \($0 + headerLines): " } ?? "")\($0.description.escapedForMessage)" }
         return lines.joined(separator: "\n") + "\n"
     }
 

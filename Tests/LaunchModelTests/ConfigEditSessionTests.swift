@@ -16,12 +16,26 @@ import Testing
         #expect(failure.issues.map(\.description) == ["resource.timeout: \"soon\" is not a duration (example: 90m)"])
         let reopened = session.fileContents
         #expect(reopened.hasSuffix(broken))
-        #expect(reopened.contains("# launchdeck:   line 2: resource.timeout"))
+        // Line 2 of the user's text is line 5 of the file the editor shows, below three header lines.
+        #expect(reopened.contains("# launchdeck:   line 5: resource.timeout"))
         #expect(session.headerLineCount == 3)
+        #expect(reopened.split(separator: "\n", omittingEmptySubsequences: false)[4] == "  timeout: soon")
 
         let fixed = reopened.replacingOccurrences(of: "soon", with: "30m")
         guard case .saved(let config) = session.submit(fixed) else { Issue.record("expected saved"); return }
         #expect(config.text == "resource:\n  timeout: 30m\n  # my note\n")
+    }
+
+    /// An error quoting a key with a newline in it must not split the header and leave half of it as user text.
+    @Test func errorsQuotingTheUsersTextStayInTheHeader() {
+        var session = ConfigEditSession(target: .localProcess, original: original)
+        let broken = "\"x\\ny\": 1\n"
+        guard case .invalid = session.submit(broken) else { Issue.record("expected invalid"); return }
+        let reopened = session.fileContents
+        #expect(reopened.hasSuffix(broken))
+        #expect(reopened.split(separator: "\n").count == session.headerLineCount + 1, "\(reopened)")
+        guard case .abandoned(let text) = session.submit(reopened) else { Issue.record("expected abandoned"); return }
+        #expect(text == broken)
     }
 
     @Test func savingTheSameInvalidTextAgainGivesUpAndKeepsIt() {
