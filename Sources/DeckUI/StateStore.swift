@@ -200,7 +200,7 @@ public actor StateStore {
         }
         next.items = itemsByQueue
         for agent in inFlight.values { next.inFlightByAgent[agent, default: 0] += 1 }
-        let lostAfter: TimeInterval = 30
+        let lostAfter = Agent.lostAfterSeconds
         // Agents that stopped more than 10 minutes ago, or were lost more than a day ago, are history: the pane
         // (and `--once`) leave them out; `launchdeck agent list` still shows them.
         next.agents = agents.values.sorted { ($0.name, $0.id) < ($1.name, $1.id) }.compactMap { agent in

@@ -34,6 +34,10 @@ public struct Agent: Sendable, Hashable, Codable, Identifiable {
         self.environment = environment
     }
 
+    /// Seconds without a heartbeat after which every view shows an agent as lost. Agents beat at most every
+    /// third of it (`--heartbeat-seconds` is capped), so one late beat never makes a healthy agent look lost.
+    public static let lostAfterSeconds: TimeInterval = 30
+
     /// An agent whose heartbeats stopped is lost, whatever it last reported.
     public func effectiveState(now: Date, lostAfter: TimeInterval) -> AgentState {
         if state == .stopped { return .stopped }

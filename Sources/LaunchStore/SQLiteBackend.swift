@@ -13,7 +13,7 @@ public final class SQLiteBackend: LaunchBackend {
         /// Longer log lines are cut, so one runaway line cannot fill the database.
         public var logLineBytes: Int = 16 * 1024
         /// An agent without a heartbeat for this long is shown as lost.
-        public var agentLostAfter: TimeInterval = 30
+        public var agentLostAfter: TimeInterval = Agent.lostAfterSeconds
         public init() {}
     }
 

@@ -19,7 +19,7 @@ struct AgentRun: AsyncParsableCommand {
     @Option(help: "Agent name shown in listings (default: host name).") var name: String?
     @Option(parsing: .unconditional, help: "Seconds between polls while queues are empty.") var pollInterval: Double = 1
     @Option(parsing: .unconditional, help: "Seconds a lease lasts without a heartbeat.") var leaseSeconds: Double = 30
-    @Option(parsing: .unconditional, help: "Seconds between heartbeats.") var heartbeatSeconds: Double = 2
+    @Option(parsing: .unconditional, help: "Seconds between heartbeats (at most 10: agents silent for 30 s show as lost).") var heartbeatSeconds: Double = 2
     @Option(parsing: .unconditional, help: "Seconds running items get to finish on drain.") var drainSeconds: Double = 30
     @Option(help: ArgumentHelp("Directory for item work directories and virtualenvs (default: the data directory).",
                                discussion: "Slurm queues need one their compute nodes share.")) var workDir: String?
@@ -34,7 +34,7 @@ struct AgentRun: AsyncParsableCommand {
         // Checked before they become Durations: `nan`, `inf` and 1e300 parse as Doubles and would trap there.
         var issues: [ValidationIssue] = []
         configuration.pollInterval = Self.seconds(pollInterval, "--poll-interval", 0.01...3600, into: &issues)
-        configuration.heartbeatInterval = Self.seconds(heartbeatSeconds, "--heartbeat-seconds", 0.01...43_200, into: &issues)
+        configuration.heartbeatInterval = Self.seconds(heartbeatSeconds, "--heartbeat-seconds", 0.01...(Agent.lostAfterSeconds / 3), into: &issues)
         configuration.drainGrace = Self.seconds(drainSeconds, "--drain-seconds", 0...86_400, into: &issues)
         _ = Self.seconds(leaseSeconds, "--lease-seconds", 2...86_400, into: &issues)
         configuration.leaseSeconds = leaseSeconds

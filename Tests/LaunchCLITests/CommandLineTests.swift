@@ -159,6 +159,8 @@ import Testing
             // Numbers out of range, negative ones included, and ones that would trap if turned into durations.
             (["agent", "--queue", "q", "--poll-interval", "nan"], "--poll-interval: nan is outside 0.01..3600 seconds"),
             (["agent", "--queue", "q", "--heartbeat-seconds", "-1"], "--heartbeat-seconds: -1.0 is outside"),
+            // Slower beats would show a healthy agent as lost (and make the dashboard start a second demo agent).
+            (["agent", "--queue", "q", "--heartbeat-seconds", "40", "--lease-seconds", "90"], "--heartbeat-seconds: 40.0 is outside 0.01..10 seconds"),
             (["agent", "--queue", "q", "--drain-seconds", "1e300"], "--drain-seconds: 1e+300 is outside 0..86400 seconds"),
             (["items", "--limit", "-1"], "--limit: must be at least 1, got -1"),
             (["enqueue", "t", "--queue", "q", "--count", "-3"], "--count: must be 1 to 10000, got -3"),
