@@ -242,7 +242,7 @@ public final class DeckApp {
             let (title, lines) = detail(subject)
             DetailScreen.draw(&buffer, lines: lines, title: title, scroll: &state.detailScroll, top: top, height: bodyHeight)
         case .config(let queue):
-            let lines = snapshot.queue(queue).map { DetailScreen.yaml($0.queue.config.text) } ?? [[("queue \(queue) not found", .flashWarn)]]
+            let lines = snapshot.queue(queue).map { DetailScreen.yaml($0.queue.config.redactedText) } ?? [[("queue \(queue) not found", .flashWarn)]]
             DetailScreen.draw(&buffer, lines: lines, title: "Configuration of \(queue) (read-only; e on the queue edits)",
                               scroll: &state.detailScroll, top: top, height: bodyHeight)
         }

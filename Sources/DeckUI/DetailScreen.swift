@@ -33,11 +33,11 @@ struct DetailScreen {
         ]
         if row.queue.config.variables.isEmpty { lines.append([("  (none)", .dim)]) }
         for variable in row.queue.config.variables {
-            let fallback = variable.defaultValue.map { "default \($0.displayText)" } ?? "required"
+            let fallback = variable.shownDefault.map { "default \($0.displayText)" } ?? "required"
             lines.append([("  \(variable.name)", .yamlKey), ("  \(variable.boundsText), \(fallback)  \(variable.description)", .normal)])
         }
         lines.append([("Configuration", .header)])
-        lines += yaml(row.queue.config.text).map { [("  ", .normal)] + $0 }
+        lines += yaml(row.queue.config.redactedText).map { [("  ", .normal)] + $0 }
         return lines
     }
 
@@ -59,10 +59,12 @@ struct DetailScreen {
             lines.append(field("Progress", "\(progress.phase) \(Durations.number(progress.current))\(progress.total.map { "/" + Durations.number($0) } ?? "") \(progress.message)"))
         }
         lines.append([("Variables", .header)])
-        for key in item.overrides.variables.keys.sorted() { lines.append([("  \(key) = ", .yamlKey), (item.overrides.variables[key]!.displayText, .yamlValue)]) }
+        let variables = SecretRedactor.redact(item.overrides.variables)
+        for key in variables.keys.sorted() { lines.append([("  \(key) = ", .yamlKey), (variables[key]!.displayText, .yamlValue)]) }
         lines.append([("Hyperparameter overrides", .header)])
-        for key in item.overrides.hyperparameters.keys.sorted() {
-            let value = SecretRedactor.isSecret(name: key) ? SecretRedactor.marker : item.overrides.hyperparameters[key]!.displayText
+        let overrides = SecretRedactor.redact(item.overrides.hyperparameters)
+        for key in overrides.keys.sorted() {
+            let value = overrides[key]!.displayText
             lines.append([("  \(key) = ", .yamlKey), (value, .yamlValue)])
         }
         if item.droppedLogLines > 0 { lines.append(field("Logs dropped", String(item.droppedLogLines))) }
@@ -114,8 +116,9 @@ struct DetailScreen {
             [("Default hyperparameters", .header)],
         ]
         if job.spec.hyperparameters.isEmpty { lines.append([("  (none)", .dim)]) }
-        for key in job.spec.hyperparameters.keys.sorted() {
-            lines.append([("  \(key) = ", .yamlKey), (job.spec.hyperparameters[key]!.displayText, .yamlValue)])
+        let hyperparameters = SecretRedactor.redact(job.spec.hyperparameters)
+        for key in hyperparameters.keys.sorted() {
+            lines.append([("  \(key) = ", .yamlKey), (hyperparameters[key]!.displayText, .yamlValue)])
         }
         lines.append([("Requirements", .header)])
         lines += (job.spec.dependencies.requirements ?? "(none)").split(separator: "\n").map { [("  " + $0, .normal)] }

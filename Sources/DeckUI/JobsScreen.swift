@@ -20,7 +20,7 @@ struct JobsScreen {
                 return [TableCell(job.name), TableCell("v\(job.latest.version)"), TableCell(String(job.versionCount)),
                         TableCell(spec.source.summary), TableCell(spec.entrypoint.joined(separator: " ")),
                         TableCell(dependencies.isEmpty ? "-" : dependencies.joined(separator: ", ")),
-                        TableCell(spec.hyperparameters.keys.sorted().map { "\($0)=\(spec.hyperparameters[$0]!.displayText)" }.joined(separator: " ")),
+                        TableCell(SecretRedactor.redact(spec.hyperparameters).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.displayText)" }.joined(separator: " ")),
                         TableCell(spec.datasetVersion ?? "-"),
                         TableCell(Durations.short(snapshot.now.timeIntervalSince(job.latest.createdAt)))]
             })

@@ -63,6 +63,7 @@ final class ItemRun: Sendable {
             await finish(.failed, exitCode: nil, error: "cannot start: \(error)")
             return nil
         }
+        await sink.hide(context.secretValues)
         guard let target = targets[context.queue.target] else {
             await finish(.failed, exitCode: nil, error: "this agent cannot run \(context.queue.target) queues yet")
             return nil

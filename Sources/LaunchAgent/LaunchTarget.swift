@@ -25,6 +25,18 @@ public struct RunContext: Sendable {
         (resource["env"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
     }
 
+    /// Values of this run that logs must never show, by name: the queue's `resource.env` and build args, and the
+    /// hyperparameters and template variables (a job may print its `--hf_token`). Only secret-looking names count.
+    public var secretValues: [String] {
+        let named: [[String: String]] = [
+            queueEnvironment,
+            (resource["build"]?["args"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+            hyperparameters.mapValues(\.displayText),
+            item.overrides.variables.mapValues(\.displayText),
+        ]
+        return named.flatMap { $0.filter { SecretRedactor.isSecret(name: $0.key) }.map(\.value) }
+    }
+
     /// The entrypoint followed by `--key value` for every hyperparameter, in key order.
     public var argv: [String] {
         let parameters = hyperparameters

@@ -8,7 +8,7 @@ import LaunchStore
 actor LogSink {
     private let backend: any LaunchBackend
     private let item: String
-    private let redactor: SecretValueRedactor
+    private var redactor: SecretValueRedactor
     private var pending: [LogStream: [String]] = [:]
     private var pendingCount = 0
     private var progress: (phase: String, current: Double, total: Double?, message: String)?
@@ -20,6 +20,12 @@ actor LogSink {
         self.backend = backend
         self.item = item
         self.redactor = redactor
+    }
+
+    /// Adds the run's own secrets once they are known (the queue's `resource.env`, secret-named hyperparameters):
+    /// the sink starts with the agent's environment only, before the item's queue and job are read.
+    func hide(_ values: [String]) {
+        redactor = redactor.adding(values)
     }
 
     func append(_ stream: LogStream, _ line: String) {
@@ -77,13 +83,22 @@ struct SecretValueRedactor: Sendable {
     static let agentEnvironment = SecretValueRedactor(environment: ProcessInfo.processInfo.environment)
 
     init(environment: [String: String]) {
-        // Short values would redact ordinary words; secrets worth hiding are longer.
-        secrets = environment.filter { SecretRedactor.isSecret(name: $0.key) && $0.value.count >= 6 }.map(\.value)
-            .sorted { $0.count > $1.count }
+        self.init(secrets: environment.filter { SecretRedactor.isSecret(name: $0.key) }.map(\.value))
+    }
+
+    private init(secrets: [String]) {
+        // Short values would redact ordinary words; secrets worth hiding are longer. Longest first, so a secret
+        // that contains another is hidden whole.
+        self.secrets = Array(Set(secrets.filter { $0.count >= 6 })).sorted { ($0.count, $0) > ($1.count, $1) }
+    }
+
+    /// This redactor, also hiding `values` (already known to be secret).
+    func adding(_ values: [String]) -> SecretValueRedactor {
+        SecretValueRedactor(secrets: secrets + values)
     }
 
     func redact(_ line: String) -> String {
-        var result = SecretRedactor.redactAssignments(in: line)
+        var result = SecretRedactor.redactURLCredentials(in: SecretRedactor.redactAssignments(in: line))
         for secret in secrets where result.contains(secret) {
             result = result.replacingOccurrences(of: secret, with: SecretRedactor.marker)
         }

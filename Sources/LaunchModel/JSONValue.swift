@@ -86,9 +86,14 @@ public enum JSONValue: Sendable, Hashable {
         return displayText
     }
 
-    public var compactJSON: String {
+    public var compactJSON: String { encoded([.sortedKeys, .withoutEscapingSlashes]) }
+
+    /// Indented, for people to read (and valid YAML too).
+    public var prettyJSON: String { encoded([.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]) }
+
+    private func encoded(_ formatting: JSONEncoder.OutputFormatting) -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = formatting
         guard let data = try? encoder.encode(self) else { return "null" }
         return String(decoding: data, as: UTF8.self)
     }

@@ -19,7 +19,7 @@ public enum JobSource: Sendable, Hashable, Codable {
     public var summary: String {
         switch self {
         case .snapshot(let digest): "snapshot \(digest.prefix(19))"
-        case .git(let url, let commit): "git \(url)@\(commit.prefix(12))"
+        case .git(let url, let commit): "git \(SecretRedactor.redactURLCredentials(in: url))@\(commit.prefix(12))"
         case .image(let reference): "image \(reference)"
         }
     }

@@ -24,6 +24,12 @@ public struct TemplateVariable: Sendable, Hashable, Codable {
         self.description = description
     }
 
+    /// The default as views show it: hidden when the variable's name looks secret (`api_token`).
+    public var shownDefault: JSONValue? {
+        guard let defaultValue, defaultValue != .null, SecretRedactor.isSecret(name: name) else { return defaultValue }
+        return .string(SecretRedactor.marker)
+    }
+
     /// `int 0..8`, `enum debug|gpu`: for forms and listings.
     public var boundsText: String {
         switch type {

@@ -151,11 +151,13 @@ struct ItemDescribe: AsyncParsableCommand {
             let count = progress.current == 0 && progress.total == nil ? "" : " \(Durations.number(progress.current))\(total)"
             lines.append("Progress:      \(progress.phase)\(count) \(progress.message)")
         }
-        if !item.overrides.variables.isEmpty {
-            lines.append("Variables:     " + item.overrides.variables.keys.sorted().map { "\($0)=\(item.overrides.variables[$0]!.displayText)" }.joined(separator: " "))
+        let variables = SecretRedactor.redact(item.overrides.variables)
+        if !variables.isEmpty {
+            lines.append("Variables:     " + variables.keys.sorted().map { "\($0)=\(variables[$0]!.displayText)" }.joined(separator: " "))
         }
-        if !item.overrides.hyperparameters.isEmpty {
-            lines.append("Overrides:     " + item.overrides.hyperparameters.keys.sorted().map { "\($0)=\(item.overrides.hyperparameters[$0]!.displayText)" }.joined(separator: " "))
+        let overrides = SecretRedactor.redact(item.overrides.hyperparameters)
+        if !overrides.isEmpty {
+            lines.append("Overrides:     " + overrides.keys.sorted().map { "\($0)=\(overrides[$0]!.displayText)" }.joined(separator: " "))
         }
         lines = lines.map(TerminalTextSafety.inert)
         lines.append("Logs:" + (item.droppedLogLines > 0 ? " (\(item.droppedLogLines) older lines dropped)" : ""))

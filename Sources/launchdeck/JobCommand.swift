@@ -101,8 +101,9 @@ struct JobDescribe: AsyncParsableCommand {
                 "Hyperparameters:",
             ]
             if job.spec.hyperparameters.isEmpty { lines.append("  (none)") }
-            for key in job.spec.hyperparameters.keys.sorted() {
-                lines.append("  \(key) = \(job.spec.hyperparameters[key]!.displayText)")
+            let hyperparameters = SecretRedactor.redact(job.spec.hyperparameters)
+            for key in hyperparameters.keys.sorted() {
+                lines.append("  \(key) = \(hyperparameters[key]!.displayText)")
             }
             lines.append("Requirements:")
             lines.append(contentsOf: (job.spec.dependencies.requirements ?? "(none)").split(separator: "\n").map { "  \($0)" })

@@ -58,8 +58,8 @@ struct ItemRecord: Encodable {
         exitCode = item.exitCode
         error = item.error
         relaunchOf = item.relaunchOf
-        hyperparameters = item.overrides.hyperparameters
-        variables = item.overrides.variables
+        hyperparameters = SecretRedactor.redact(item.overrides.hyperparameters)
+        variables = SecretRedactor.redact(item.overrides.variables)
         progress = item.progress.map { Progress(phase: $0.phase, current: $0.current, total: $0.total, message: $0.message) }
         droppedLogLines = item.droppedLogLines
         self.logs = logs?.map(LogRecord.init)
@@ -116,13 +116,13 @@ struct JobRecord: Encodable {
         createdAt = job.createdAt
         switch job.spec.source {
         case .snapshot(let digest): source = Source(kind: "snapshot", digest: digest)
-        case .git(let url, let commit): source = Source(kind: "git", url: url, commit: commit)
+        case .git(let url, let commit): source = Source(kind: "git", url: SecretRedactor.redactURLCredentials(in: url), commit: commit)
         case .image(let reference): source = Source(kind: "image", image: reference)
         }
         entrypoint = job.spec.entrypoint
         requirements = job.spec.dependencies.requirements
         baseImage = job.spec.dependencies.baseImage
-        hyperparameters = job.spec.hyperparameters
+        hyperparameters = SecretRedactor.redact(job.spec.hyperparameters)
         dataset = job.spec.datasetVersion
         self.versions = versions
     }
@@ -161,12 +161,13 @@ struct QueueRecord: Encodable {
         createdAt = queue.createdAt
         maxAttempts = queue.config.maxAttempts
         variables = queue.config.variables.map {
-            Variable(name: $0.name, type: $0.type.rawValue, default: $0.defaultValue, min: $0.min, max: $0.max,
+            Variable(name: $0.name, type: $0.type.rawValue, default: $0.shownDefault, min: $0.min, max: $0.max,
                      values: $0.values.isEmpty ? nil : $0.values, description: $0.description)
         }
         self.depth = Dictionary(uniqueKeysWithValues: ItemState.allCases.map { ($0.rawValue, depth[$0]) })
-        config = queue.config.value
-        configText = queue.config.text
+        // Secrets hidden here as in every view; `queue edit` is where the text is worked on as stored.
+        config = queue.config.redactedValue
+        configText = queue.config.redactedText
     }
 
     enum CodingKeys: String, CodingKey {

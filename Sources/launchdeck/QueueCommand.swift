@@ -74,11 +74,11 @@ struct QueueDescribe: AsyncParsableCommand {
             ]
             if queue.config.variables.isEmpty { lines.append("  (none)") }
             for variable in queue.config.variables {
-                let defaultText = variable.defaultValue.map { " default \($0.displayText)" } ?? " required"
+                let defaultText = variable.shownDefault.map { " default \($0.displayText)" } ?? " required"
                 lines.append("  \(variable.name): \(variable.boundsText)\(defaultText)\(variable.description.isEmpty ? "" : "  # \(variable.description)")")
             }
             lines.append("Configuration:")
-            lines.append(contentsOf: queue.config.text.split(separator: "\n", omittingEmptySubsequences: false).map { "  \($0)" })
+            lines.append(contentsOf: queue.config.redactedText.split(separator: "\n", omittingEmptySubsequences: false).map { "  \($0)" })
             return lines.map(TerminalTextSafety.inert).joined(separator: "\n") + "\n"
         }
     }

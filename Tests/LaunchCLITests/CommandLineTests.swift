@@ -272,4 +272,62 @@ import Testing
         #expect(!shown.stdout.contains("\u{1b}") && !shown.stdout.contains("\u{07}"))
         #expect(shown.stdout.contains("^[]52;c;aGk="))
     }
+
+    /// Secrets reach the job but no view or log: the queue's env, secret-named hyperparameters and variable
+    /// defaults, credentials in a git URL.
+    @Test func secretsAreHiddenInEveryViewAndLog() throws {
+        let cli = try LaunchdeckProcess()
+        _ = try cli.write("leaky/run.sh", """
+            #!/bin/sh
+            echo "key is $WANDB_API_KEY, token is $HF_TOKEN"
+            echo "args $*"
+            echo "launchdeck:progress 1/2 using $WANDB_API_KEY"
+            """)
+        #expect(try cli.run("job", "create", "leaky", "--dir", cli.home.appendingPathComponent("leaky").path, "--entrypoint", "sh run.sh",
+                            "--config", "hf_token=JOB-DEFAULT-SECRET", "--config", "lr=0.1").status == 0)
+        let config = try cli.write("q.yaml", """
+            variables:
+              api_token: {type: string, default: tok-default-123}
+            resource:
+              env:
+                WANDB_API_KEY: supersecretvalue   # from the vault
+                HF_TOKEN: "{{api_token}}"
+
+            """)
+        #expect(try cli.run("queue", "create", "q", "--target", "local-process", "--config", config.path).status == 0)
+        let id = try cli.enqueueID("leaky", "--queue", "q", "--config", "hf_token=OVERRIDE-SECRET-77")
+        let agent = try cli.startAgent(queues: ["q"])
+        defer {
+            agent.terminate()
+            agent.waitUntilExit()
+        }
+        #expect(try eventually(timeout: 30) { try cli.state(id) == "succeeded" })
+        let secrets = ["supersecretvalue", "tok-default-123", "JOB-DEFAULT-SECRET", "OVERRIDE-SECRET-77"]
+        let views: [[String]] = [
+            ["item", id], ["item", "describe", id, "-o", "json"], ["items", "-o", "json"], ["job", "describe", "leaky"],
+            ["job", "describe", "leaky", "-o", "json"], ["job", "list"], ["queue", "describe", "q"],
+            ["queue", "describe", "q", "-o", "json"], ["--once"], ["--once", "-o", "json"],
+        ]
+        for view in views {
+            let shown = try cli.run(view)
+            for secret in secrets {
+                #expect(!shown.stdout.contains(secret) && !shown.stderr.contains(secret), "\(view) shows \(secret):\n\(shown.stdout)")
+            }
+        }
+        // The job saw them; its logs and progress did not keep them.
+        let item = try cli.run("item", id).stdout
+        #expect(item.contains("key is [redacted], token is [redacted]"), "\(item)")
+        #expect(item.contains("args --hf_token [redacted] --lr 0.1"), "\(item)")
+        #expect(item.contains("using [redacted]"), "\(item)")
+        let queue = try cli.run("queue", "describe", "q").stdout
+        #expect(queue.contains("WANDB_API_KEY: [redacted]"), "\(queue)")
+
+        // Credentials in a git URL.
+        #expect(try cli.run("job", "create", "fromgit", "--git", "https://bob:ghp_gitsecret@example.invalid/r.git",
+                            "--commit", String(repeating: "a", count: 40), "--entrypoint", "true").status == 0)
+        for view in [["job", "list"], ["job", "describe", "fromgit"], ["job", "describe", "fromgit", "-o", "json"]] {
+            let shown = try cli.run(view)
+            #expect(!shown.stdout.contains("ghp_gitsecret") && shown.stdout.contains("bob:[redacted]@example.invalid"), "\(view): \(shown.stdout)")
+        }
+    }
 }
