@@ -24,6 +24,9 @@ public struct EnqueueForm: Sendable {
     public var overrides: String = ""
     public var focus = 0
     public var errors: [FieldKind: String] = [:]
+    /// A relaunched item's secret values (`hf_token=...`): the form shows the marker in their place and, when the
+    /// marker is still there at submit, sends the value unchanged.
+    private var hidden: [String: JSONValue] = [:]
 
     public init(queue: Queue, jobs: [JobSummary], job: String? = nil) {
         self.queue = queue.name
@@ -37,9 +40,17 @@ public struct EnqueueForm: Sendable {
         self.init(queue: queue, jobs: jobs, job: item.jobName)
         version = item.jobVersion
         priority = item.priority
-        for (name, value) in item.overrides.variables { values[name] = value.displayText }
-        overrides = item.overrides.hyperparameters.keys.sorted().map { "\($0)=\(item.overrides.hyperparameters[$0]!.displayText)" }
-            .joined(separator: " ")
+        for (name, value) in item.overrides.variables {
+            if SecretRedactor.isSecret(name: name) { hidden["variable." + name] = value }
+            values[name] = SecretRedactor.isSecret(name: name) ? SecretRedactor.marker : value.displayText
+        }
+        // Written as `enqueue --config` reads them, each pair one shell-quoted word, so a value with a space or one
+        // that only looks like a number ("1") comes back as it was.
+        overrides = item.overrides.hyperparameters.keys.sorted().map { key in
+            let value = item.overrides.hyperparameters[key]!
+            if SecretRedactor.isSecret(name: key) { hidden["hyperparameter." + key] = value }
+            return ArgvSplitter.quote("\(key)=\(SecretRedactor.isSecret(name: key) ? SecretRedactor.marker : value.literalText)")
+        }.joined(separator: " ")
     }
 
     public var fields: [FieldKind] {
@@ -74,7 +85,7 @@ public struct EnqueueForm: Sendable {
         case .job, .version, .priority: return "←/→ to choose"
         case .variable(let name):
             guard let variable = variables.first(where: { $0.name == name }) else { return "" }
-            let fallback = variable.defaultValue.map { "default \($0.displayText)" } ?? "required"
+            let fallback = variable.shownDefault.map { "default \($0.displayText)" } ?? "required"
             return "\(variable.boundsText), \(fallback)" + (variable.description.isEmpty ? "" : " · \(variable.description)")
         case .overrides: return "KEY=VALUE …, hyperparameters"
         }
@@ -167,7 +178,8 @@ public struct EnqueueForm: Sendable {
         }
         var given: [String: String] = [:]
         for variable in variables {
-            let text = values[variable.name] ?? ""
+            var text = values[variable.name] ?? ""
+            if text == SecretRedactor.marker, let original = hidden["variable." + variable.name] { text = original.displayText }
             if text.isEmpty {
                 if variable.defaultValue == nil {
                     errors[.variable(variable.name)] = "required"
@@ -183,13 +195,20 @@ public struct EnqueueForm: Sendable {
             }
         }
         var hyperparameters: [String: JSONValue] = [:]
-        for pair in overrides.split(separator: " ") {
-            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-                errors[.overrides] = "expected KEY=VALUE, got \"\(pair)\""
-                issues.append(ValidationIssue(path: "overrides", message: "expected KEY=VALUE"))
-                continue
+        do {
+            for pair in try ArgvSplitter.split(overrides) {
+                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                    errors[.overrides] = "expected KEY=VALUE, got \"\(pair.escapedForMessage)\""
+                    issues.append(ValidationIssue(path: "overrides", message: "expected KEY=VALUE"))
+                    continue
+                }
+                let key = String(pair[..<equals])
+                let text = String(pair[pair.index(after: equals)...])
+                hyperparameters[key] = text == SecretRedactor.marker ? hidden["hyperparameter." + key] ?? .string(text) : JSONValue.parseLiteral(text)
             }
-            hyperparameters[String(pair[..<equals])] = JSONValue.parseLiteral(String(pair[pair.index(after: equals)...]))
+        } catch {
+            errors[.overrides] = "\(error)"
+            issues.append(ValidationIssue(path: "overrides", message: "\(error)"))
         }
         if !issues.isEmpty { return .failure(ValidationFailure(issues)) }
         return .success(EnqueueRequest(job: JobReference(name: job.name, version: version), queue: queue, priority: priority,

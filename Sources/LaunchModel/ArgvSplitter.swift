@@ -1,6 +1,12 @@
 /// Splits a command written as one string (`python train.py --name "my run"`) into argv,
 /// with the quoting rules of a POSIX shell but none of its expansions: nothing is ever run through a shell.
 public enum ArgvSplitter {
+    /// One argument written so that `split` reads it back unchanged: quoted only when it has to be.
+    public static func quote(_ argument: String) -> String {
+        let plain = !argument.isEmpty && !argument.contains { $0.isWhitespace || $0 == "'" || $0 == "\"" || $0 == "\\" }
+        return plain ? argument : "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
     public static func split(_ command: String) throws -> [String] {
         var arguments: [String] = []
         var current = ""

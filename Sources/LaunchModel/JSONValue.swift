@@ -10,6 +10,14 @@ public enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// The text `parseLiteral` reads back as this value: the string "1" is `"1"`, lists and mappings are JSON.
+    public var literalText: String {
+        if case .string(let text) = self, JSONValue.parseLiteral(text) == self { return text }
+        if case .string = self { return compactJSON }
+        let shown = displayText
+        return JSONValue.parseLiteral(shown) == self ? shown : compactJSON
+    }
+
     /// Reads a command-line value: JSON scalars and documents keep their type, anything else is a string,
     /// so `--config lr=0.1` is a number and `--config name=resnet` a string.
     public static func parseLiteral(_ text: String) -> JSONValue {

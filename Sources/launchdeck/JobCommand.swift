@@ -111,7 +111,5 @@ struct JobDescribe: AsyncParsableCommand {
         }
     }
 
-    static func quote(_ argument: String) -> String {
-        argument.contains(where: { $0.isWhitespace || $0 == "'" || $0 == "\"" }) ? "'\(argument.replacingOccurrences(of: "'", with: "'\\''"))'" : argument
-    }
+    static func quote(_ argument: String) -> String { ArgvSplitter.quote(argument) }
 }
