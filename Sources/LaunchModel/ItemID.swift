@@ -43,6 +43,11 @@ public enum ItemID {
         return String(chars)
     }
 
+    /// A whole id as `make` writes it.
+    public static func isValid(_ text: String) -> Bool {
+        text.count == 26 && text.allSatisfy { alphabet.contains($0) }
+    }
+
     /// Ids typed by users: ULID characters only, at least 4 of them when given as a prefix.
     public static func validatePrefix(_ text: String) throws -> String {
         let upper = text.uppercased()

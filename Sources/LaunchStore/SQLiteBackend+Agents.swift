@@ -49,7 +49,8 @@ extension SQLiteBackend {
         let lostAfter = limits.agentLostAfter
         return try await read { db in
             let row = try Row.fetchOne(db, sql: "SELECT * FROM agents WHERE id = ?", arguments: [id])
-                ?? Row.fetchAll(db, sql: "SELECT * FROM agents WHERE name = ? OR id LIKE ? || '%' LIMIT 2", arguments: [id, id]).onlyElement
+                // A prefix compared as text: with LIKE, `%` and `_` in what the user typed matched any agent.
+                ?? Row.fetchAll(db, sql: "SELECT * FROM agents WHERE name = ? OR (instr(id, ?) = 1 AND ? != '') LIMIT 2", arguments: [id, id, id]).onlyElement
             guard let row else { throw LaunchError.notFound("agent \"\(id.escapedForMessage)\" not found") }
             var agent = try SQLiteRows.agent(row)
             agent.state = agent.effectiveState(now: now, lostAfter: lostAfter)

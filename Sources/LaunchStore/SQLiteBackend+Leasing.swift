@@ -27,7 +27,8 @@ extension SQLiteBackend {
                 try ItemStateMachine.validate(item: item.id, from: item.state, to: .leased, attempts: item.attempts, maxAttempts: item.maxAttempts)
                 try db.cachedStatement(sql: """
                     UPDATE items SET state = 'leased', agent_id = ?, attempts = attempts + 1, lease_expires_at = ?,
-                                     leased_at = ?, updated_at = ?, exit_code = NULL, progress = NULL, changed_seq = ?
+                                     leased_at = ?, building_at = NULL, running_at = NULL, updated_at = ?, exit_code = NULL,
+                                     progress = NULL, changed_seq = ?
                     WHERE id = ? AND state = 'queued'
                     """).execute(arguments: [agent, expires.timeIntervalSince1970, now.timeIntervalSince1970, now.timeIntervalSince1970, seq, item.id])
                 item.state = .leased
@@ -36,6 +37,9 @@ extension SQLiteBackend {
                 item.leaseExpiresAt = expires
                 item.exitCode = nil
                 item.progress = nil
+                // An earlier attempt's times would count in this one's duration.
+                item.timestamps.building = nil
+                item.timestamps.running = nil
                 item.timestamps.record(.leased, at: now)
                 return item
             }

@@ -24,12 +24,17 @@ struct AgentRun: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Directory for item work directories and virtualenvs (default: the data directory).",
                                discussion: "Slurm queues need one their compute nodes share.")) var workDir: String?
     @Flag(help: "Start in the background and return; output goes to the agent's log file.") var detach = false
+    /// Set by --detach for the agent it starts, so the log file it names carries the agent's own id.
+    @Option(help: .hidden) var agentID: String?
 
     func run() async throws {
         let data = DataDirectory.resolve()
         let backend = try SQLiteBackend(directory: data)
+        if let agentID, !ItemID.isValid(agentID) {
+            throw ValidationFailure([ValidationIssue(path: "--agent-id", message: "\(agentID.escapedForMessage) is not an id")])
+        }
         var configuration = AgentConfiguration(
-            name: name ?? ProcessInfo.processInfo.hostName, queues: queue, maxJobs: maxJobs, data: data,
+            id: agentID ?? ItemID.make(), name: name ?? ProcessInfo.processInfo.hostName, queues: queue, maxJobs: maxJobs, data: data,
             runtime: RuntimeDirectory.resolve(for: data), guardPath: Self.guardPath(), version: Launchdeck.version)
         // Checked before they become Durations: `nan`, `inf` and 1e300 parse as Doubles and would trap there.
         var issues: [ValidationIssue] = []
@@ -96,7 +101,7 @@ struct AgentRun: AsyncParsableCommand {
         // setsid: the agent must not die with this terminal's session.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
         process.arguments = [URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path, "agent", "run"]
-            + CommandLine.arguments.dropFirst().drop { $0 == "agent" || $0 == "run" }.filter { $0 != "--detach" }
+            + CommandLine.arguments.dropFirst().drop { $0 == "agent" || $0 == "run" }.filter { $0 != "--detach" } + ["--agent-id", id]
         let handle = try FileHandle(forWritingTo: logFile)
         process.standardOutput = handle
         process.standardError = handle

@@ -80,6 +80,9 @@ import Testing
         #expect(again.id == items[0].id)
         #expect(again.attempts == 2)
         #expect(again.agentID == "alive")
+        // This attempt's times, not the lost one's: a duration counts from this attempt's start.
+        #expect(again.timestamps.running == nil)
+        #expect(try await store.backend.item(id: again.id).timestamps.running == nil)
         // The dead agent can no longer report on it.
         await #expect(throws: LaunchError.self) {
             try await store.backend.reportState(item: lost.id, agent: "dead", to: .succeeded, exitCode: 0, error: nil)
