@@ -86,8 +86,8 @@ public struct TemplateVariable: Sendable, Hashable, Codable {
     }
 
     private func checkBounds(_ number: Double, original: JSONValue) -> Result<JSONValue, ValidationIssue> {
-        if let min, number < min { return .failure(issue("\(original.displayText) is below min \(Self.format(min, type))")) }
-        if let max, number > max { return .failure(issue("\(original.displayText) is above max \(Self.format(max, type))")) }
+        if let min, number < min { return .failure(issue("\(original.displayText) is below min \(ConfigValidator.format(min))")) }
+        if let max, number > max { return .failure(issue("\(original.displayText) is above max \(ConfigValidator.format(max))")) }
         return .success(original)
     }
 
@@ -95,9 +95,6 @@ public struct TemplateVariable: Sendable, Hashable, Codable {
         ValidationIssue(path: name, message: message)
     }
 
-    static func format(_ bound: Double, _ type: VariableType) -> String {
-        type == .int || bound == bound.rounded() && abs(bound) < 1e15 ? String(Int(bound)) : String(bound)
-    }
 }
 
 extension String {

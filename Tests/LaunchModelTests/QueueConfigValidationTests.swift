@@ -72,6 +72,7 @@ import Testing
     @Test func hugeNumbersAreReportedNotConverted() throws {
         let config = try QueueConfig.parse("variables:\n  steps: {type: int, default: 1, min: 0, max: 1e19}\n", target: .container)
         #expect(config.variables.first?.boundsText == "int 0..1e+19")
+        #expect(formatted("variables:\n  steps: {type: int, default: 1, min: 1e19}\n") == ["queue.yaml:2: variables.steps.default: 1 is below min 1e+19"])
         #expect(formatted("max_attempts: 9223372036854775807\n") == ["queue.yaml:1: max_attempts: 9.223372036854776e+18 is above max 100"])
     }
 
