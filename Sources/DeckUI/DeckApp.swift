@@ -45,6 +45,10 @@ public final class DeckApp {
         }
     }
 
+    public func flashLater(_ level: Flash.Level, _ text: String) {
+        state.flashLater(level, text, now: snapshot.now)
+    }
+
     public func flash(_ level: Flash.Level, _ text: String) {
         state.flash(level, text, now: snapshot.now)
     }
@@ -224,7 +228,7 @@ public final class DeckApp {
             }
             return buffer
         }
-        if let flash = state.flash, snapshot.now.timeIntervalSince(flash.at) > 8 { state.flash = nil }
+        state.expireFlash(now: snapshot.now)
         Chrome.titleBar(&buffer, state: state, snapshot: snapshot, context: context)
         let top = 1
         let bodyHeight = height - 3

@@ -115,6 +115,26 @@ public struct DeckState: Sendable {
     public mutating func flash(_ level: Flash.Level, _ text: String, now: Date = Date()) {
         flash = Flash(level: level, text: text, at: now)
     }
+
+    /// Messages waiting for the flash line: several things may need saying at start (a bad theme file and no local
+    /// agent), and the line holds one.
+    public var laterFlashes: [Flash] = []
+
+    /// Shows the message now if the line is free, else once what is there has had its time.
+    public mutating func flashLater(_ level: Flash.Level, _ text: String, now: Date = Date()) {
+        if flash == nil { flash(level, text, now: now) } else { laterFlashes.append(Flash(level: level, text: text, at: now)) }
+    }
+
+    /// Clears a message shown for long enough and brings on the next one waiting.
+    mutating func expireFlash(now: Date) {
+        guard let current = flash, now.timeIntervalSince(current.at) > 8 else { return }
+        flash = nil
+        if !laterFlashes.isEmpty {
+            var next = laterFlashes.removeFirst()
+            next.at = now
+            flash = next
+        }
+    }
 }
 
 /// Work the dashboard asks its host to do: backend writes, the editor, quitting.

@@ -73,11 +73,8 @@ struct DashboardCommand: AsyncParsableCommand {
         let app = DeckApp(state: state)
         app.themeNames = catalog.names
         app.context = context.directory.url.path
-        if let problem = loaded.problem {
-            app.flash(.error, problem)
-        } else if let welcome {
-            app.flash(welcome.level, welcome.text)
-        }
+        if let problem = loaded.problem { app.flashLater(.error, problem) }
+        if let welcome { app.flashLater(welcome.level, welcome.text) }
         let session = DeckSession(app: app, store: store, backend: context.backend, refresh: .milliseconds(Int(refresh * 1000)), wake: driver.wake)
         session.onTheme = { name in
             let next = catalog.load(name)

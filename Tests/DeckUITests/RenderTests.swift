@@ -33,6 +33,22 @@ import Testing
         #expect(cell(ItemProgress(phase: "slurm", current: 0, total: nil, message: "Slurm job 4146 pending")) == "Slurm job 4146 pending")
     }
 
+    /// A bad theme file and a missing agent at start: both are said, one after the other.
+    @Test func messagesWaitingForTheFlashLineEachGetTheirTurn() {
+        var snapshot = SnapshotFixtures.snapshot(items: [])
+        let deck = app(snapshot)
+        deck.flashLater(.error, "theme broken.yaml:3: bad colour")
+        deck.flashLater(.warning, "No local agent: launchdeck-guard not found")
+        #expect(deck.render(width: 120, height: 30).plainText.contains("theme broken.yaml:3: bad colour"))
+        snapshot.now = snapshot.now.addingTimeInterval(9)
+        deck.receive(snapshot)
+        let later = deck.render(width: 120, height: 30).plainText
+        #expect(later.contains("No local agent") && !later.contains("bad colour"))
+        snapshot.now = snapshot.now.addingTimeInterval(9)
+        deck.receive(snapshot)
+        #expect(!deck.render(width: 120, height: 30).plainText.contains("No local agent"))
+    }
+
     @Test func statesAreColouredByRole() throws {
         let snapshot = SnapshotFixtures.snapshot(items: [
             SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running, agent: "ag1"),
