@@ -211,11 +211,10 @@ public final class DeckSession {
                     app.flash(.info, "queue \(name): configuration updated")
                     perform(.refresh)
                 }
-            case .invalid(let failure):
+            case .invalid:
                 edits[name] = session
-                let offset = session.headerLineCount
-                app.state.overlay = .editFailed(queue: name, issues: failure.issues.map { issue in
-                    (issue.line.map { "line \($0 + offset): " } ?? "") + issue.description
+                app.state.overlay = .editFailed(queue: name, issues: session.issuesInFile.map { issue in
+                    (issue.line.map { "line \($0): " } ?? "") + issue.description
                 })
             case .abandoned:
                 edits[name] = nil

@@ -56,7 +56,7 @@ struct DetailScreen {
         if let relaunch = item.relaunchOf { lines.append(field("Relaunch of", relaunch)) }
         if let error = item.error { lines.append(field("Error", error, .flashError)) }
         if let progress = item.progress {
-            lines.append(field("Progress", "\(progress.phase) \(Durations.number(progress.current))\(progress.total.map { "/" + Durations.number($0) } ?? "") \(progress.message)"))
+            lines.append(field("Progress", progress.summary))
         }
         lines.append([("Variables", .header)])
         let variables = SecretRedactor.redact(item.overrides.variables)
@@ -111,7 +111,7 @@ struct DetailScreen {
     static func jobVersion(_ job: JobVersion) -> [Line] {
         var lines: [Line] = [
             field("Job", job.reference), field("Digest", job.digest), field("Created", job.createdAt.formatted(.iso8601)),
-            field("Source", job.spec.source.summary), field("Entrypoint", job.spec.entrypoint.joined(separator: " ")),
+            field("Source", job.spec.source.summary), field("Entrypoint", job.spec.redactedEntrypoint.joined(separator: " ")),
             field("Dataset", job.spec.datasetVersion ?? "-"), field("Base image", job.spec.dependencies.baseImage ?? "-"),
             [("Default hyperparameters", .header)],
         ]
@@ -121,7 +121,7 @@ struct DetailScreen {
             lines.append([("  \(key) = ", .yamlKey), (hyperparameters[key]!.displayText, .yamlValue)])
         }
         lines.append([("Requirements", .header)])
-        lines += (job.spec.dependencies.requirements ?? "(none)").split(separator: "\n").map { [("  " + $0, .normal)] }
+        lines += (job.spec.redactedRequirements ?? "(none)").split(separator: "\n").map { [("  " + $0, .normal)] }
         return lines
     }
 

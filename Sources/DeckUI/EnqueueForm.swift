@@ -41,16 +41,22 @@ public struct EnqueueForm: Sendable {
         version = item.jobVersion
         priority = item.priority
         for (name, value) in item.overrides.variables {
-            if SecretRedactor.isSecret(name: name) { hidden["variable." + name] = value }
-            values[name] = SecretRedactor.isSecret(name: name) ? SecretRedactor.marker : value.displayText
+            if Self.holdsSecret(name, value) { hidden["variable." + name] = value }
+            values[name] = Self.holdsSecret(name, value) ? SecretRedactor.marker : value.displayText
         }
         // Written as `enqueue --config` reads them, each pair one shell-quoted word, so a value with a space or one
         // that only looks like a number ("1") comes back as it was.
         overrides = item.overrides.hyperparameters.keys.sorted().map { key in
             let value = item.overrides.hyperparameters[key]!
-            if SecretRedactor.isSecret(name: key) { hidden["hyperparameter." + key] = value }
-            return ArgvSplitter.quote("\(key)=\(SecretRedactor.isSecret(name: key) ? SecretRedactor.marker : value.literalText)")
+            if Self.holdsSecret(key, value) { hidden["hyperparameter." + key] = value }
+            return ArgvSplitter.quote("\(key)=\(Self.holdsSecret(key, value) ? SecretRedactor.marker : value.literalText)")
         }.joined(separator: " ")
+    }
+
+    /// Whether views would hide any of this value (a secret name, a secret key inside it, a URL's credentials):
+    /// the form then shows the marker for all of it.
+    static func holdsSecret(_ name: String, _ value: JSONValue) -> Bool {
+        SecretRedactor.redact([name: value]) != [name: value]
     }
 
     public var fields: [FieldKind] {

@@ -18,7 +18,7 @@ struct JobsScreen {
                 let dependencies = [spec.dependencies.baseImage.map { "image \($0)" },
                                     spec.dependencies.requirements.map { "\($0.split(separator: "\n").count) requirements" }].compactMap { $0 }
                 return [TableCell(job.name), TableCell("v\(job.latest.version)"), TableCell(String(job.versionCount)),
-                        TableCell(spec.source.summary), TableCell(spec.entrypoint.joined(separator: " ")),
+                        TableCell(spec.source.summary), TableCell(spec.redactedEntrypoint.joined(separator: " ")),
                         TableCell(dependencies.isEmpty ? "-" : dependencies.joined(separator: ", ")),
                         TableCell(SecretRedactor.redact(spec.hyperparameters).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.displayText)" }.joined(separator: " ")),
                         TableCell(spec.datasetVersion ?? "-"),

@@ -99,7 +99,7 @@ struct MainScreen {
                             TableCell(item.jobReference), TableCell(item.priority.rawValue, item.priority.rank <= 1 ? .mark : .normal),
                             TableCell(item.state.rawValue, .state(item.state)), TableCell(agentName),
                             TableCell(Durations.short(snapshot.now.timeIntervalSince(item.timestamps.enqueued))),
-                            TableCell(duration(item, now: snapshot.now)), TableCell(progress(item, status: liveProgress(item, snapshot)), .graphMid)]
+                            TableCell(duration(item, now: snapshot.now)), TableCell(liveProgress(item, snapshot)?.cell ?? "", .graphMid)]
                 },
                 flashes: { snapshot.changed.contains(rows[$0].id) })
         case .agents:
@@ -139,16 +139,6 @@ struct MainScreen {
     static func duration(_ item: LaunchItem, now: Date) -> String {
         guard let start = item.timestamps.running ?? item.timestamps.building ?? item.timestamps.leased else { return "-" }
         return Durations.short((item.timestamps.finished ?? now).timeIntervalSince(start))
-    }
-
-    static func progress(_ item: LaunchItem, status: ItemProgress?) -> String {
-        guard let progress = status else { return "" }
-        if let fraction = progress.fraction {
-            return Sparkline.bar(fraction, width: 10) + String(format: "%4d%%", Int(fraction * 100))
-        }
-        // A phase without a count says where the run is (a Slurm job waiting for resources) by its message.
-        if progress.current == 0, !progress.message.isEmpty { return progress.message }
-        return "\(progress.phase) \(Durations.number(progress.current))"
     }
 }
 

@@ -25,16 +25,16 @@ public struct RunContext: Sendable {
         (resource["env"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
     }
 
-    /// Values of this run that logs must never show, by name: the queue's `resource.env` and build args, and the
-    /// hyperparameters and template variables (a job may print its `--hf_token`). Only secret-looking names count.
+    /// Values of this run that logs must never show: what views hide of the rendered queue configuration
+    /// (`resource.env`, build args, URL credentials), of the hyperparameters at any depth (a job may print its
+    /// `--hf_token`) and of the template variables, defaults included.
     public var secretValues: [String] {
-        let named: [[String: String]] = [
-            queueEnvironment,
-            (resource["build"]?["args"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
-            hyperparameters.mapValues(\.displayText),
-            item.overrides.variables.mapValues(\.displayText),
-        ]
-        return named.flatMap { $0.filter { SecretRedactor.isSecret(name: $0.key) }.map(\.value) }
+        var variables = item.overrides.variables
+        for variable in queue.config.variables where variables[variable.name] == nil {
+            variables[variable.name] = variable.defaultValue
+        }
+        return SecretRedactor.hiddenValues(in: config) + SecretRedactor.hiddenValues(in: .object(hyperparameters))
+            + SecretRedactor.hiddenValues(in: .object(variables))
     }
 
     /// The entrypoint followed by `--key value` for every hyperparameter, in key order.

@@ -98,7 +98,7 @@ struct SecretValueRedactor: Sendable {
     }
 
     func redact(_ line: String) -> String {
-        var result = SecretRedactor.redactURLCredentials(in: SecretRedactor.redactAssignments(in: line))
+        var result = SecretRedactor.redactText(line)
         for secret in secrets where result.contains(secret) {
             result = result.replacingOccurrences(of: secret, with: SecretRedactor.marker)
         }

@@ -35,6 +35,20 @@ public struct ConfigEditSession: Sendable {
         header.isEmpty ? 0 : header.split(separator: "\n", omittingEmptySubsequences: false).count - 1
     }
 
+    /// The current issues with their lines counted in the file the editor opens (below the header), as the header
+    /// itself, the errors printed by `queue edit` and the dashboard's overlay all show them.
+    public var issuesInFile: [ValidationIssue] {
+        let offset = rejectedText == nil ? 0 : Self.headerLines(issueCount: issues.count)
+        return issues.map { issue in
+            var shown = issue
+            shown.line = issue.line.map { $0 + offset }
+            return shown
+        }
+    }
+
+    /// Two lines of explanation, then one per issue.
+    private static func headerLines(issueCount: Int) -> Int { 2 + issueCount }
+
     private var header: String {
         guard rejectedText != nil else { return "" }
         var lines = ["\(Self.marker)this configuration was NOT saved; fix the errors below and save again,",
@@ -43,8 +57,7 @@ public struct ConfigEditSession: Sendable {
         // Line numbers count the header too, as the editor and the errors printed beside it do. An issue quoting the
         // user's text (a key with a newline in it) is escaped, or its second half would land below the header as
         // if the user had written it.
-        let headerLines = lines.count + issues.count
-        lines += issues.map { "\(Self.marker)  \($0.line.map { "line \($0 + headerLines): " } ?? "")\($0.description.escapedForMessage)" }
+        lines += issuesInFile.map { "\(Self.marker)  \($0.line.map { "line \($0): " } ?? "")\($0.description.escapedForMessage)" }
         return lines.joined(separator: "\n") + "\n"
     }
 

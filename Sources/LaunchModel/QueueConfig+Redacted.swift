@@ -22,16 +22,29 @@ extension QueueConfig {
         return .object(shown)
     }
 
-    /// The text as written, comments and all, with secret values replaced on their lines (`KEY: value`). Where a
-    /// secret cannot be hidden that way (a flow mapping, a block scalar), the redacted document is shown as JSON
-    /// instead, which YAML reads the same: a secret is never shown to keep a comment.
+    /// The text as written, comments and all, with secret values replaced on their lines (`KEY: value`, secret
+    /// keys in flow mappings, URL credentials). The result must read back as exactly the redacted document, or it is
+    /// not shown: where lines cannot hide a secret (a block scalar, a value running onto the next line, a `#` inside
+    /// a flow value) the redacted document is shown as JSON, which YAML reads the same. A secret is never shown to
+    /// keep a comment.
     public var redactedText: String {
-        let secrets = Self.leaves(of: value, differingFrom: redactedValue).filter { !$0.isEmpty }
-        if secrets.isEmpty { return text }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Self.redactLine(String($0)) }
+        let shownValue = redactedValue
+        if shownValue == value { return text }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { SecretRedactor.redactURLCredentials(in: Self.redactLine(String($0))) }
         let shown = lines.joined(separator: "\n")
-        if !secrets.contains(where: { shown.contains($0) }) { return shown }
-        return "# secrets redacted; shown as JSON, comments left out\n" + redactedValue.prettyJSON + "\n"
+        if let reread = try? ConfigDocument.parse(shown).value, Self.markersRead(reread) == shownValue { return shown }
+        return "# secrets redacted; shown as JSON, comments left out\n" + shownValue.prettyJSON + "\n"
+    }
+
+    /// The document the redacted text reads as, with the marker put back where YAML read `[redacted]` as a list.
+    static func markersRead(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .array([.string("redacted")]): .string(SecretRedactor.marker)
+        case .array(let elements): .array(elements.map(markersRead))
+        case .object(let fields): .object(fields.mapValues(markersRead))
+        default: value
+        }
     }
 
     /// `  WANDB_API_KEY: abc # note` -> `  WANDB_API_KEY: [redacted]`, and inside a flow mapping on the line
@@ -71,19 +84,5 @@ extension QueueConfig {
 
     private static func unquoted(_ text: String) -> String {
         text.trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
-    }
-
-    /// Text leaves of `original` where `redacted` holds the marker instead.
-    static func leaves(of original: JSONValue, differingFrom redacted: JSONValue) -> [String] {
-        switch (original, redacted) {
-        case (.object(let left), .object(let right)):
-            return left.flatMap { key, value in right[key].map { leaves(of: value, differingFrom: $0) } ?? [] }
-        case (.array(let left), .array(let right)):
-            return zip(left, right).flatMap { leaves(of: $0, differingFrom: $1) }
-        case (_, .string(SecretRedactor.marker)) where original != redacted:
-            return [original.displayText]
-        default:
-            return []
-        }
     }
 }

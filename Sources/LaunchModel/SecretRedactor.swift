@@ -1,11 +1,44 @@
 /// Hides values whose names look secret, so no view or log ever shows them.
 public enum SecretRedactor {
     public static let marker = "[redacted]"
-    static let secretWords = ["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH"]
+    /// Words that make a name secret wherever they stand (`DB_PASSWORD`, `client_secret`, `auth_header`), also
+    /// at the end of a longer word (`PGPASSWORD`, `accessToken`, `GHTOKEN`).
+    static let secretWords = ["SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "CREDENTIALS", "AUTH", "AUTHORIZATION"]
+    static let secretEndings = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY"]
+    /// Words that make a name secret as its last word only: `WANDB_API_KEY`, `hf_token`, but not `key_dim`,
+    /// `max_tokens` or `tokenizer_name`, hyperparameters whose values views and logs must keep showing.
+    static let lastWords = ["KEY", "TOKEN"]
 
+    /// Whether a name (an environment variable, a hyperparameter, a configuration key) looks like it holds a secret,
+    /// by its words: split at `_`, `-`, `.` and camelCase humps.
     public static func isSecret(name: String) -> Bool {
-        let upper = name.uppercased()
-        return secretWords.contains { upper.contains($0) }
+        let words = self.words(name)
+        guard let last = words.last else { return false }
+        return lastWords.contains(last) || words.contains { word in
+            secretWords.contains(word) || secretEndings.contains { word.hasSuffix($0) }
+        }
+    }
+
+    static func words(_ name: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var previousWasLower = false
+        for character in name {
+            guard character.isLetter || character.isNumber else {
+                if !current.isEmpty { words.append(current) }
+                current = ""
+                previousWasLower = false
+                continue
+            }
+            if character.isUppercase && previousWasLower {
+                words.append(current)
+                current = ""
+            }
+            current.append(character)
+            previousWasLower = character.isLowercase || character.isNumber
+        }
+        if !current.isEmpty { words.append(current) }
+        return words.map { $0.uppercased() }
     }
 
     public static func redact(_ variables: [String: String]) -> [String: String] {
@@ -33,7 +66,8 @@ public enum SecretRedactor {
 
 extension SecretRedactor {
     /// A copy with the values under secret-looking keys replaced by the marker, at any depth; everything under such a
-    /// key counts as secret. A value that is one template reference stays: `{{token}}` names a variable.
+    /// key counts as secret. A value that is one template reference stays: `{{token}}` names a variable. Other
+    /// strings lose the credentials of URLs in them (`PIP_INDEX_URL: https://user:pw@host`).
     public static func redact(_ value: JSONValue, secret: Bool = false) -> JSONValue {
         switch value {
         case .object(let fields):
@@ -44,6 +78,8 @@ extension SecretRedactor {
             return .array(elements.map { redact($0, secret: secret) })
         case .string(let text) where secret && TemplateReference.soleName(in: text) != nil:
             return value
+        case .string(let text) where !secret:
+            return .string(redactURLCredentials(in: text))
         case .null:
             return value
         default:
@@ -56,20 +92,74 @@ extension SecretRedactor {
         redact(.object(values)).objectValue ?? values
     }
 
-    /// `https://user:token@host/repo.git` shows as `https://user:[redacted]@host/repo.git`: credentials in a git URL.
+    /// The texts `redact` hides in `value`: what a job may print and logs must then hide too.
+    public static func hiddenValues(in value: JSONValue) -> [String] {
+        hiddenValues(of: value, shown: redact(value))
+    }
+
+    static func hiddenValues(of original: JSONValue, shown: JSONValue) -> [String] {
+        switch (original, shown) {
+        case (.object(let left), .object(let right)):
+            return left.flatMap { key, value in right[key].map { hiddenValues(of: value, shown: $0) } ?? [] }
+        case (.array(let left), .array(let right)):
+            return zip(left, right).flatMap { hiddenValues(of: $0, shown: $1) }
+        case (.string(let text), .string(let redacted)) where text != redacted && redacted != marker:
+            // A URL that lost its credentials: the credentials are what is hidden.
+            return credentials(in: text)
+        default:
+            return original == shown ? [] : [original.displayText]
+        }
+    }
+
+    /// Free text for display or logs: `NAME=value` pairs with secret names and URL credentials hidden.
+    public static func redactText(_ text: String) -> String {
+        redactURLCredentials(in: redactAssignments(in: text))
+    }
+
+    /// `https://user:token@host/repo.git` shows as `https://user:[redacted]@host/repo.git`, and a token given as the
+    /// whole user part of an http(s) URL (`https://ghp_abc@github.com/...`) as `https://[redacted]@github.com/...`.
+    /// An ssh user (`ssh://git@host`) is a name, not a secret, and stays.
     public static func redactURLCredentials(in text: String) -> String {
         guard text.contains("://"), text.contains("@") else { return text }
         var result = ""
         var rest = Substring(text)
         while let scheme = rest.range(of: "://") {
+            let isHTTP = rest[..<scheme.lowerBound].lowercased().hasSuffix("http") || rest[..<scheme.lowerBound].lowercased().hasSuffix("https")
             result += rest[..<scheme.upperBound]
             rest = rest[scheme.upperBound...]
             let authority = rest.prefix { !"/ \t?#".contains($0) }
-            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+            guard let at = authority.lastIndex(of: "@") else { continue }
+            if let colon = authority[..<at].firstIndex(of: ":") {
                 result += authority[...colon] + marker
+                rest = rest[at...]
+            } else if isHTTP {
+                result += marker
                 rest = rest[at...]
             }
         }
         return result + rest
     }
+
+    /// The user-information parts `redactURLCredentials` hides in `text`.
+    static func credentials(in text: String) -> [String] {
+        var found: [String] = []
+        var rest = Substring(text)
+        while let scheme = rest.range(of: "://") {
+            rest = rest[scheme.upperBound...]
+            let authority = rest.prefix { !"/ \t?#".contains($0) }
+            if let at = authority.lastIndex(of: "@") {
+                let user = authority[..<at]
+                found.append(String(user.firstIndex(of: ":").map { user[user.index(after: $0)...] } ?? user))
+            }
+        }
+        return found.filter { !$0.isEmpty }
+    }
+}
+
+extension JobSpec {
+    /// The entrypoint as views show it: `--api-key=abc` and URL credentials hidden in each argument.
+    public var redactedEntrypoint: [String] { entrypoint.map(SecretRedactor.redactText) }
+
+    /// requirements.txt as views show it: an index URL's or a git dependency's credentials hidden.
+    public var redactedRequirements: String? { dependencies.requirements.map(SecretRedactor.redactText) }
 }

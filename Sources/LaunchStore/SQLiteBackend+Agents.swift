@@ -50,7 +50,7 @@ extension SQLiteBackend {
         return try await read { db in
             let row = try Row.fetchOne(db, sql: "SELECT * FROM agents WHERE id = ?", arguments: [id])
                 // A prefix compared as text: with LIKE, `%` and `_` in what the user typed matched any agent.
-                ?? Row.fetchAll(db, sql: "SELECT * FROM agents WHERE name = ? OR (instr(id, ?) = 1 AND ? != '') LIMIT 2", arguments: [id, id, id]).onlyElement
+                ?? Row.fetchAll(db, sql: "SELECT * FROM agents WHERE name = ? OR (instr(id, upper(?)) = 1 AND ? != '') LIMIT 2", arguments: [id, id, id]).onlyElement
             guard let row else { throw LaunchError.notFound("agent \"\(id.escapedForMessage)\" not found") }
             var agent = try SQLiteRows.agent(row)
             agent.state = agent.effectiveState(now: now, lostAfter: lostAfter)

@@ -84,7 +84,7 @@ extension SQLiteBackend {
             if state.isFinal || state == .queued { item.leaseExpiresAt = nil }
             if state == .queued { item.agentID = nil }
             if let exitCode { item.exitCode = exitCode }
-            if let error { item.error = SecretRedactor.redactURLCredentials(in: SecretRedactor.redactAssignments(in: error)) }
+            if let error { item.error = SecretRedactor.redactText(error) }
             let column: String? = switch state {
             case .leased: "leased_at"
             case .building: "building_at"

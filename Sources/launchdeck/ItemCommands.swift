@@ -147,9 +147,7 @@ struct ItemDescribe: AsyncParsableCommand {
         if let relaunchOf = item.relaunchOf { lines.append("Relaunch of:   \(relaunchOf)") }
         if let error = item.error { lines.append("Error:         \(error)") }
         if let progress = item.progress {
-            let total = progress.total.map { "/\(Durations.number($0))" } ?? ""
-            let count = progress.current == 0 && progress.total == nil ? "" : " \(Durations.number(progress.current))\(total)"
-            lines.append("Progress:      \(progress.phase)\(count) \(progress.message)")
+            lines.append("Progress:      \(progress.summary)")
         }
         let variables = SecretRedactor.redact(item.overrides.variables)
         if !variables.isEmpty {

@@ -73,7 +73,7 @@ struct JobList: AsyncParsableCommand {
             var table = TextTable("NAME", "LATEST", "VERSIONS", "SOURCE", "ENTRYPOINT", "CREATED")
             for job in jobs {
                 table.add(job.name, "v\(job.latest.version)", String(job.versionCount), job.latest.spec.source.summary,
-                          job.latest.spec.entrypoint.joined(separator: " "), Durations.age(job.latest.createdAt) + " ago")
+                          job.latest.spec.redactedEntrypoint.joined(separator: " "), Durations.age(job.latest.createdAt) + " ago")
             }
             return table.render()
         }
@@ -95,7 +95,7 @@ struct JobDescribe: AsyncParsableCommand {
                 "Digest:        \(job.digest)",
                 "Created:       \(job.createdAt.formatted(.iso8601))",
                 "Source:        \(job.spec.source.summary)",
-                "Entrypoint:    \(job.spec.entrypoint.map(Self.quote).joined(separator: " "))",
+                "Entrypoint:    \(job.spec.redactedEntrypoint.map(Self.quote).joined(separator: " "))",
                 "Dataset:       \(job.spec.datasetVersion ?? "-")",
                 "Base image:    \(job.spec.dependencies.baseImage ?? "-")",
                 "Hyperparameters:",
@@ -106,7 +106,7 @@ struct JobDescribe: AsyncParsableCommand {
                 lines.append("  \(key) = \(hyperparameters[key]!.displayText)")
             }
             lines.append("Requirements:")
-            lines.append(contentsOf: (job.spec.dependencies.requirements ?? "(none)").split(separator: "\n").map { "  \($0)" })
+            lines.append(contentsOf: (job.spec.redactedRequirements ?? "(none)").split(separator: "\n").map { "  \($0)" })
             return lines.map(TerminalTextSafety.inert).joined(separator: "\n") + "\n"
         }
     }

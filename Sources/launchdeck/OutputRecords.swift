@@ -119,8 +119,8 @@ struct JobRecord: Encodable {
         case .git(let url, let commit): source = Source(kind: "git", url: SecretRedactor.redactURLCredentials(in: url), commit: commit)
         case .image(let reference): source = Source(kind: "image", image: reference)
         }
-        entrypoint = job.spec.entrypoint
-        requirements = job.spec.dependencies.requirements
+        entrypoint = job.spec.redactedEntrypoint
+        requirements = job.spec.redactedRequirements
         baseImage = job.spec.dependencies.baseImage
         hyperparameters = SecretRedactor.redact(job.spec.hyperparameters)
         dataset = job.spec.datasetVersion

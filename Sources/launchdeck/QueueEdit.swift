@@ -37,13 +37,8 @@ struct QueueEdit: AsyncParsableCommand {
                 try? FileManager.default.removeItem(at: file)
                 print("queue \(queue.name): configuration updated")
                 return
-            case .invalid(let failure):
-                let offset = session.headerLineCount
-                for issue in failure.issues {
-                    var shown = issue
-                    shown.line = issue.line.map { $0 + offset }
-                    printError(shown.formatted(source: file.path))
-                }
+            case .invalid:
+                for issue in session.issuesInFile { printError(issue.formatted(source: file.path)) }
                 printError("launchdeck: configuration not saved; reopening the editor")
             case .abandoned(let text):
                 try Data(text.utf8).write(to: file)

@@ -10,11 +10,11 @@ import Testing
         let queue = SnapshotFixtures.queue("gpu", config: "variables:\n  api_token: {type: string, default: none}\n  gpus: {type: int, default: 1, min: 0, max: 8}\n")
         var item = SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .failed)
         item.overrides = ItemOverrides(hyperparameters: ["note": "hello world", "seed": "1", "lr": 0.5, "quote": "it's", "hf_token": "hf-secret-123",
-                                                         "layers": [1, 2]],
+                                                         "layers": [1, 2], "wandb": ["api_key": "nested-secret-789", "project": "p"]],
                                        variables: ["api_token": "tok-secret-456", "gpus": 2])
         var form = EnqueueForm(queue: queue, jobs: SnapshotFixtures.snapshot(items: []).jobs, from: item)
         let shown = form.fields.map { form.value($0) }.joined(separator: "\n")
-        #expect(!shown.contains("hf-secret-123") && !shown.contains("tok-secret-456"), "\(shown)")
+        #expect(!shown.contains("hf-secret-123") && !shown.contains("tok-secret-456") && !shown.contains("nested-secret-789"), "\(shown)")
         let request = try form.validate().get()
         #expect(request.hyperparameters == item.overrides.hyperparameters)
         #expect(request.variables == ["api_token": "tok-secret-456", "gpus": "2"])

@@ -26,11 +26,14 @@ import Testing
     }
 
     @Test func progressColumnShowsAFractionACountOrWhereTheRunIs() {
-        let item = SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running, agent: "ag1")
-        func cell(_ progress: ItemProgress) -> String { MainScreen.progress(item, status: progress) }
+        func cell(_ progress: ItemProgress) -> String { progress.cell }
         #expect(cell(ItemProgress(phase: "run", current: 5, total: 10, message: "epoch 5")).hasSuffix(" 50%"))
         #expect(cell(ItemProgress(phase: "run", current: 45, total: nil, message: "steps")) == "run 45")
         #expect(cell(ItemProgress(phase: "slurm", current: 0, total: nil, message: "Slurm job 4146 pending")) == "Slurm job 4146 pending")
+        #expect(ItemProgress(phase: "slurm", current: 0, total: nil, message: "Slurm job 4146 pending").summary == "slurm Slurm job 4146 pending")
+        #expect(ItemProgress(phase: "run", current: 5, total: 10, message: "epoch 5").summary == "run 5/10 epoch 5")
+        // Job-controlled text is inert in the table too.
+        #expect(!cell(ItemProgress(phase: "run", current: 0, total: nil, message: "\u{1b}[2Jgone")).contains("\u{1b}"))
     }
 
     /// A bad theme file and a missing agent at start: both are said, one after the other.

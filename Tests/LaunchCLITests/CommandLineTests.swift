@@ -282,9 +282,11 @@ import Testing
             echo "key is $WANDB_API_KEY, token is $HF_TOKEN"
             echo "args $*"
             echo "launchdeck:progress 1/2 using $WANDB_API_KEY"
+            echo "config $LAUNCHDECK_CONFIG"
             """)
         #expect(try cli.run("job", "create", "leaky", "--dir", cli.home.appendingPathComponent("leaky").path, "--entrypoint", "sh run.sh",
-                            "--config", "hf_token=JOB-DEFAULT-SECRET", "--config", "lr=0.1").status == 0)
+                            "--config", "hf_token=JOB-DEFAULT-SECRET", "--config", "lr=0.1", "--config", "tokenizer_name=bert-base-uncased",
+                            "--config", #"wandb={"api_key":"NESTED-SECRET-55","project":"p"}"#).status == 0)
         let config = try cli.write("q.yaml", """
             variables:
               api_token: {type: string, default: tok-default-123}
@@ -302,14 +304,15 @@ import Testing
             agent.waitUntilExit()
         }
         #expect(try eventually(timeout: 30) { try cli.state(id) == "succeeded" })
-        let secrets = ["supersecretvalue", "tok-default-123", "JOB-DEFAULT-SECRET", "OVERRIDE-SECRET-77"]
+        let secrets = ["supersecretvalue", "tok-default-123", "JOB-DEFAULT-SECRET", "OVERRIDE-SECRET-77", "NESTED-SECRET-55"]
         let views: [[String]] = [
             ["item", id], ["item", "describe", id, "-o", "json"], ["items", "-o", "json"], ["job", "describe", "leaky"],
             ["job", "describe", "leaky", "-o", "json"], ["job", "list"], ["queue", "describe", "q"],
-            ["queue", "describe", "q", "-o", "json"], ["--once"], ["--once", "-o", "json"],
+            ["queue", "describe", "q", "-o", "json"], ["--once"], ["--once", "--output", "json"],
         ]
         for view in views {
             let shown = try cli.run(view)
+            #expect(shown.status == 0 && !shown.stdout.isEmpty, "\(view): \(shown.status) \(shown.stderr)")
             for secret in secrets {
                 #expect(!shown.stdout.contains(secret) && !shown.stderr.contains(secret), "\(view) shows \(secret):\n\(shown.stdout)")
             }
@@ -317,17 +320,22 @@ import Testing
         // The job saw them; its logs and progress did not keep them.
         let item = try cli.run("item", id).stdout
         #expect(item.contains("key is [redacted], token is [redacted]"), "\(item)")
-        #expect(item.contains("args --hf_token [redacted] --lr 0.1"), "\(item)")
+        #expect(item.contains("args --hf_token [redacted] --lr 0.1 --tokenizer_name bert-base-uncased"), "\(item)")
         #expect(item.contains("using [redacted]"), "\(item)")
         let queue = try cli.run("queue", "describe", "q").stdout
         #expect(queue.contains("WANDB_API_KEY: [redacted]"), "\(queue)")
 
-        // Credentials in a git URL.
+        // Credentials in a git URL, with a user or as a bare token, and in an entrypoint's --api-key=.
         #expect(try cli.run("job", "create", "fromgit", "--git", "https://bob:ghp_gitsecret@example.invalid/r.git",
-                            "--commit", String(repeating: "a", count: 40), "--entrypoint", "true").status == 0)
-        for view in [["job", "list"], ["job", "describe", "fromgit"], ["job", "describe", "fromgit", "-o", "json"]] {
+                            "--commit", String(repeating: "a", count: 40), "--entrypoint", "true --api-key=ENTRY-SECRET").status == 0)
+        #expect(try cli.run("job", "create", "bytoken", "--git", "https://ghp_baretoken@example.invalid/r.git",
+                            "--commit", String(repeating: "b", count: 40), "--entrypoint", "true").status == 0)
+        for view in [["job", "list"], ["job", "describe", "fromgit"], ["job", "describe", "fromgit", "-o", "json"], ["job", "describe", "bytoken"]] {
             let shown = try cli.run(view)
-            #expect(!shown.stdout.contains("ghp_gitsecret") && shown.stdout.contains("bob:[redacted]@example.invalid"), "\(view): \(shown.stdout)")
+            for secret in ["ghp_gitsecret", "ghp_baretoken", "ENTRY-SECRET"] {
+                #expect(!shown.stdout.contains(secret), "\(view) shows \(secret): \(shown.stdout)")
+            }
+            #expect(shown.stdout.contains("[redacted]@example.invalid"), "\(view): \(shown.stdout)")
         }
     }
 }

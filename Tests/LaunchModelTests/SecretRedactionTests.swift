@@ -10,11 +10,25 @@ import Testing
                                                  "auth": ["user": "[redacted]", "pass": "[redacted]"], "WANDB_API_KEY": "{{wandb_key}}"])
     }
 
+    @Test func secretNamesAreToldByTheirWords() {
+        for name in ["WANDB_API_KEY", "hf_token", "HF_TOKEN", "apiKey", "GITHUB_TOKEN", "PGPASSWORD", "client_secret", "accessToken",
+                     "AWS_SECRET_ACCESS_KEY", "db-password", "auth", "AUTHORIZATION", "MY_CREDENTIALS", "token", "key"] {
+            #expect(SecretRedactor.isSecret(name: name), "\(name)")
+        }
+        for name in ["tokenizer_name", "max_tokens", "maxTokens", "key_dim", "keypoints", "author", "monkey_patch", "lr", "PATH", "HOME",
+                     "KEY_FILE", "num_keys"] {
+            #expect(!SecretRedactor.isSecret(name: name), "\(name)")
+        }
+    }
+
     @Test func urlCredentialsAreHidden() {
         #expect(SecretRedactor.redactURLCredentials(in: "git https://bob:ghp_secret@github.com/org/repo.git@abc")
                 == "git https://bob:[redacted]@github.com/org/repo.git@abc")
         #expect(SecretRedactor.redactURLCredentials(in: "git git@github.com:org/repo.git") == "git git@github.com:org/repo.git")
         #expect(SecretRedactor.redactURLCredentials(in: "https://host/a@b") == "https://host/a@b")
+        #expect(SecretRedactor.redactURLCredentials(in: "https://ghp_token123@github.com/o/r") == "https://[redacted]@github.com/o/r")
+        #expect(SecretRedactor.redactURLCredentials(in: "ssh://git@github.com/o/r") == "ssh://git@github.com/o/r")
+        #expect(SecretRedactor.hiddenValues(in: ["url": "https://u:pw-secret@h/x", "lr": 1]) == ["pw-secret"])
     }
 
     @Test func queueConfigTextKeepsItsCommentsWithSecretsHidden() throws {
@@ -48,6 +62,13 @@ import Testing
         // Flow mappings hide their secret values only; what lines cannot hide (a block scalar) is shown as JSON.
         let flow = try QueueConfig.parse("resource:\n  env: {HF_TOKEN: \"hf,abc\", MODE: offline}\n", target: .localProcess)
         #expect(flow.redactedText == "resource:\n  env: {HF_TOKEN: [redacted], MODE: offline}\n")
+        // A `#` inside a flow value would leave part of the secret on the line: the text is not used then.
+        let hash = try QueueConfig.parse("resource:\n  env: {DB_PASSWORD: hunter#2024, MODE: x}\n", target: .localProcess)
+        #expect(!hash.redactedText.contains("2024") && !hash.redactedText.contains("hunter"), "\(hash.redactedText)")
+        let continued = try QueueConfig.parse("resource:\n  env:\n    DB_PASSWORD: first\n      second-part\n", target: .localProcess)
+        #expect(!continued.redactedText.contains("second-part"), "\(continued.redactedText)")
+        let index = try QueueConfig.parse("resource:\n  env:\n    PIP_INDEX_URL: https://me:pip-secret@pypi.example/simple\n", target: .localProcess)
+        #expect(index.redactedText == "resource:\n  env:\n    PIP_INDEX_URL: https://me:[redacted]@pypi.example/simple\n")
         let block = try QueueConfig.parse("# note\nresource:\n  env:\n    HF_TOKEN: |\n      multi-line-secret\n", target: .localProcess)
         #expect(!block.redactedText.contains("multi-line-secret") && block.redactedText.contains("[redacted]"), "\(block.redactedText)")
 

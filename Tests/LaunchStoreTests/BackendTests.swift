@@ -119,6 +119,20 @@ import Testing
         #expect(try await store.backend.agent(id: "n").state == .busy)
     }
 
+    /// An agent is found by its name or any prefix of its id, in either case; `%` and `_` are only characters.
+    @Test func agentsAreFoundByNameOrIdPrefix() async throws {
+        let store = try StoreFixture()
+        let id = ItemID.make()
+        try await store.backend.registerAgent(Agent(id: id, name: "gpu-box", host: "h", queues: [], maxJobs: 1, version: "t",
+                                                    startedAt: store.clock.now, lastHeartbeat: store.clock.now))
+        #expect(try await store.backend.agent(id: "gpu-box").id == id)
+        #expect(try await store.backend.agent(id: String(id.prefix(6))).id == id)
+        #expect(try await store.backend.agent(id: String(id.prefix(6)).lowercased()).id == id)
+        for pattern in ["%", "_", "", String(id.prefix(5)) + "%"] {
+            await #expect(throws: LaunchError.self) { try await store.backend.agent(id: pattern) }
+        }
+    }
+
     @Test func databaseIsWALAndSharedAcrossConnections() async throws {
         let store = try StoreFixture()
         try await store.makeJob()
