@@ -5,9 +5,9 @@ public enum SecretRedactor {
     /// at the end of a longer word (`PGPASSWORD`, `accessToken`, `GHTOKEN`).
     static let secretWords = ["SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "CREDENTIALS", "AUTH", "AUTHORIZATION"]
     static let secretEndings = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY"]
-    /// Words that make a name secret as its last word only: `WANDB_API_KEY`, `hf_token`, but not `key_dim`,
+    /// Words that make a name secret as its last word only: `WANDB_API_KEY`, `hf_token`, `DB_PASS`, but not `key_dim`,
     /// `max_tokens` or `tokenizer_name`, hyperparameters whose values views and logs must keep showing.
-    static let lastWords = ["KEY", "TOKEN"]
+    static let lastWords = ["KEY", "TOKEN", "PASS"]
 
     /// Whether a name (an environment variable, a hyperparameter, a configuration key) looks like it holds a secret,
     /// by its words: split at `_`, `-`, `.` and camelCase humps.

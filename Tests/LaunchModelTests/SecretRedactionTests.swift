@@ -12,11 +12,11 @@ import Testing
 
     @Test func secretNamesAreToldByTheirWords() {
         for name in ["WANDB_API_KEY", "hf_token", "HF_TOKEN", "apiKey", "GITHUB_TOKEN", "PGPASSWORD", "client_secret", "accessToken",
-                     "AWS_SECRET_ACCESS_KEY", "db-password", "auth", "AUTHORIZATION", "MY_CREDENTIALS", "token", "key"] {
+                     "AWS_SECRET_ACCESS_KEY", "db-password", "auth", "AUTHORIZATION", "MY_CREDENTIALS", "token", "key", "DB_PASS"] {
             #expect(SecretRedactor.isSecret(name: name), "\(name)")
         }
         for name in ["tokenizer_name", "max_tokens", "maxTokens", "key_dim", "keypoints", "author", "monkey_patch", "lr", "PATH", "HOME",
-                     "KEY_FILE", "num_keys"] {
+                     "KEY_FILE", "num_keys", "PWD", "passes"] {
             #expect(!SecretRedactor.isSecret(name: name), "\(name)")
         }
     }
