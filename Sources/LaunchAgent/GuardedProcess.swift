@@ -23,7 +23,9 @@ public struct ProcessSpec: Sendable {
     }
 }
 
-/// The process group of a started run, so it can be stopped from outside the task that waits for it.
+/// The process group of a started run, so it can be stopped from outside the task that waits for it. One handle
+/// serves an item's preparation steps (git, pip, podman build) and then its job, one process at a time: a stop
+/// reaches whichever runs, and one requested between them stops the next as it starts.
 public final class ProcessGroupHandle: Sendable {
     private let state = Mutex<(pid: pid_t?, stopRequested: Bool)>((nil, false))
 
@@ -37,6 +39,11 @@ public final class ProcessGroupHandle: Sendable {
             return state.stopRequested
         }
         if stopNow { _ = kill(-pid, SIGTERM) }
+    }
+
+    /// The process was reaped: its group id may be reused, so it is never signalled again.
+    func exited() {
+        state.withLock { $0.pid = nil }
     }
 
     /// SIGTERM to the whole group; the guard escalates to SIGKILL after its grace period.
@@ -63,10 +70,14 @@ public final class ProcessGroupHandle: Sendable {
 public struct GuardedProcess: Sendable {
     public let guardPath: String
     public let stopGraceSeconds: Double
+    /// What stops preparation steps: the item's own handle, so a cancel, drain or timeout during a long
+    /// `pip install` stops it instead of waiting for it.
+    public let stepHandle: ProcessGroupHandle
 
-    public init(guardPath: String, stopGraceSeconds: Double) {
+    public init(guardPath: String, stopGraceSeconds: Double, stepHandle: ProcessGroupHandle = ProcessGroupHandle()) {
         self.guardPath = guardPath
         self.stopGraceSeconds = stopGraceSeconds
+        self.stepHandle = stepHandle
     }
 
     /// Returns the exit status (128+signal when killed by a signal). The job itself starts only once `gate` returns:
@@ -78,6 +89,7 @@ public struct GuardedProcess: Sendable {
         let supervision = try SupervisionChannel()
         defer { supervision.close() }
 
+        defer { handle.exited() }
         var options = PlatformOptions()
         options.processGroupID = 0
         let environment = Environment.custom(Dictionary(uniqueKeysWithValues: spec.environment.map { (Environment.Key(rawValue: $0.key)!, $0.value) }))

@@ -69,7 +69,7 @@ final class ItemRun: Sendable {
             return nil
         }
         cancellation.withLock { $0 = (target, context) }
-        let runner = GuardedProcess(guardPath: configuration.guardPath, stopGraceSeconds: configuration.stopGraceSeconds)
+        let runner = GuardedProcess(guardPath: configuration.guardPath, stopGraceSeconds: configuration.stopGraceSeconds, stepHandle: handle)
         let reporter = Reporter(run: self)
         do {
             if item.attempts > 1 { await target.cleanUpEarlierAttempt(context) }

@@ -94,7 +94,7 @@ extension GuardedProcess {
     /// Runs a preparation step (git, pip, podman build) with its output as build logs; fails on a non-zero exit.
     func step(_ spec: ProcessSpec, reporter: any RunReporter, what: String,
               onLine: (@Sendable (String) async -> Void)? = nil) async throws {
-        let status = try await run(spec, handle: ProcessGroupHandle()) { _, line in
+        let status = try await run(spec, handle: stepHandle) { _, line in
             await reporter.log(.build, line)
             await onLine?(line)
         }

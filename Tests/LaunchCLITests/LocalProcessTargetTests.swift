@@ -39,6 +39,31 @@ import Testing
         #expect(!logs.contains("commit two"))
     }
 
+    /// A cancel while the item is still being prepared (a slow `pip install`, here a "python" that hangs) stops the
+    /// preparation; it used to run on, and a draining agent waited for it without end.
+    @Test func cancelStopsAPreparationStep() throws {
+        let cli = try LaunchdeckProcess()
+        let marker = cli.home.appendingPathComponent("slow-python.pid")
+        let slowPython = try cli.write("slow-python.sh", "#!/bin/sh\necho $$ > \"\(marker.path)\"\nexec sleep 60\n", executable: true)
+        _ = try cli.write("job/run.sh", "echo ran\n")
+        let requirements = try cli.write("requirements.txt", "numpy\n")
+        #expect(try cli.run("job", "create", "slow", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh",
+                            "--requirements", requirements.path).status == 0)
+        let config = try cli.write("q.yaml", "resource:\n  python: \(slowPython.path)\n")
+        #expect(try cli.run("queue", "create", "local", "--target", "local-process", "--config", config.path).status == 0)
+        let id = try cli.enqueueID("slow", "--queue", "local")
+        let agent = try cli.startAgent(queues: ["local"])
+        defer { agent.terminate(); agent.waitUntilExit() }
+        #expect(eventually(timeout: 30) { FileManager.default.fileExists(atPath: marker.path) })
+        let pid = try #require(Int32(String(contentsOf: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try cli.run("cancel", id).status == 0)
+        #expect(try eventually(timeout: 20) { try cli.state(id) == "cancelled" }, "\((try? cli.items()[id]) ?? [:])")
+        #expect(eventually(timeout: 20) { !processAlive(pid) }, "the preparation step \(pid) still runs")
+        // And a draining agent ends instead of waiting for it.
+        agent.terminate()
+        #expect(eventually(timeout: 20) { !agent.isRunning })
+    }
+
     @Test func requirementsGoToAVirtualenvBuiltOnceAndReused() throws {
         guard RequiredComponent.available("python3 with venv", probe: ["python3", "-c", "import venv, ensurepip"]) else { return }
         let cli = try LaunchdeckProcess()
