@@ -20,6 +20,13 @@ public final class DeckApp {
     /// Takes a new snapshot, keeping every selection by id; a row that disappeared gives way to its pane's first row.
     public func receive(_ next: DeckSnapshot) {
         snapshot = next
+        reconcileSelections()
+    }
+
+    /// Every pane's selection names a row the pane shows: after a new snapshot, and after every key, since a filter,
+    /// a sort or another queue can hide the selected row, and an action must never act on a row not on screen.
+    private func reconcileSelections() {
+        let next = snapshot
         let queues = Rows.queues(next, state)
         if state.selection[.queues].flatMap({ id in queues.first { $0.queue.name == id } }) == nil {
             state.selection[.queues] = queues.first?.queue.name
@@ -55,6 +62,12 @@ public final class DeckApp {
 
     /// Handles one key; returns what the host must do.
     public func handle(_ key: Key) -> [Effect] {
+        let effects = dispatch(key)
+        reconcileSelections()
+        return effects
+    }
+
+    private func dispatch(_ key: Key) -> [Effect] {
         if key == .resize { return [] }
         if let overlay = state.overlay { return handleOverlay(overlay, key) }
         if state.screen == .main, case .character(let character) = key, let number = Int(String(character)), (1...3).contains(number) {
@@ -271,7 +284,7 @@ public final class DeckApp {
             guard let agent = snapshot.agents.first(where: { $0.id == id }) else { return ("Agent \(id)", [[("not found", .flashWarn)]]) }
             let status = snapshot.agentStatuses[id].map { status in
                 DetailScreen.AgentStatusLines(
-                    inFlight: status.inFlight.map { "\($0.id)  \($0.job)  \($0.state)" + ($0.progress.map { p in "  \(p.phase) \(Durations.number(p.current))\(p.total.map { "/" + Durations.number($0) } ?? "") \(p.message)" } ?? "") },
+                    inFlight: status.inFlight.map { "\($0.id)  \($0.job)  \($0.state)" + ($0.progress.map { "  " + $0.summary } ?? "") },
                     events: status.events.suffix(8).map { "\($0.at.formatted(date: .omitted, time: .standard))  \($0.message)" })
             }
             return ("Agent \(agent.name) · environment", DetailScreen.agent(agent, status: status))

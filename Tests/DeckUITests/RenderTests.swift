@@ -52,6 +52,24 @@ import Testing
         #expect(!deck.render(width: 120, height: 30).plainText.contains("No local agent"))
     }
 
+    /// A filter that hides the selected row moves the selection to a row on screen at once, not at the next poll:
+    /// an action (relaunch, cancel, describe) must never act on a row the user cannot see.
+    @Test func selectionFollowsAFilterAtOnce() {
+        let snapshot = SnapshotFixtures.snapshot(items: [
+            SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", job: "train", state: .failed),
+            SnapshotFixtures.item("01BBBBBBBBBBBBBBBBBBBBBBBB", job: "evaluate", state: .failed),
+        ])
+        let deck = app(snapshot)
+        deck.state.selection[.queues] = "gpu"
+        deck.receive(snapshot)
+        _ = deck.handle(.character("2"))
+        deck.state.selection[.items] = "01AAAAAAAAAAAAAAAAAAAAAAAA"
+        for key in [Key.character("/")] + "evaluate".map(Key.character) + [.enter] { _ = deck.handle(key) }
+        #expect(deck.state.selection[.items] == "01BBBBBBBBBBBBBBBBBBBBBBBB")
+        _ = deck.handle(.character("d"))
+        #expect(deck.render(width: 140, height: 30).plainText.contains("Item 01BBBBBBBBBBBBBBBBBBBBBBBB"))
+    }
+
     @Test func statesAreColouredByRole() throws {
         let snapshot = SnapshotFixtures.snapshot(items: [
             SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running, agent: "ag1"),
