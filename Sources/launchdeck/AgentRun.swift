@@ -56,7 +56,13 @@ struct AgentRun: AsyncParsableCommand {
                 throw ValidationFailure([ValidationIssue(path: "--work-dir", message: "cannot create \(workDir): \(error.localizedDescription)")])
             }
         }
-        for name in queue { _ = try await backend.queue(named: name) }
+        for name in queue {
+            // Leasing items of a target no agent runs would only fail them, each at once.
+            let target = try await backend.queue(named: name).target
+            if AgentRunner.defaultTargets[target] == nil {
+                throw ValidationFailure([ValidationIssue(path: "--queue", message: "queue \(name) targets \(target), which agents cannot run yet")])
+            }
+        }
         if let reason = backend.readOnlyReason {
             throw CommandExit(code: 1, message: "\(reason): an agent records every item it runs, so it cannot start")
         }
