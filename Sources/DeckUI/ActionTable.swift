@@ -183,10 +183,17 @@ public enum ActionTable {
     static func openForm(_ state: inout DeckState, _ snapshot: DeckSnapshot, from item: LaunchItem?) {
         var queueName = state.selectedQueue
         var jobName: String?
-        if case .jobs = state.screen {
+        switch state.screen {
+        case .jobs:
             let jobs = Rows.jobs(snapshot, state)
             jobName = jobs.indices.contains(state.jobsSelection) ? jobs[state.jobsSelection].name : nil
             queueName = queueName ?? snapshot.queues.first?.queue.name
+        case .jobVersion(let name, _):
+            // The job on screen, not the first of the list.
+            jobName = name
+            queueName = queueName ?? snapshot.queues.first?.queue.name
+        default:
+            break
         }
         if let item { queueName = item.queue }
         guard let name = queueName, let row = snapshot.queue(name) else { return }

@@ -70,6 +70,18 @@ import Testing
         #expect(deck.render(width: 140, height: 30).plainText.contains("Item 01BBBBBBBBBBBBBBBBBBBBBBBB"))
     }
 
+    /// `n` on a job's detail enqueues that job, not the first one of the list.
+    @Test func enqueueFromAJobsDetailPicksThatJob() throws {
+        var snapshot = SnapshotFixtures.snapshot(items: [])
+        let other = JobVersion(name: "aaa", version: 1, spec: JobSpec(source: .image(reference: "img:1"), entrypoint: ["true"]), createdAt: snapshot.now)
+        snapshot.jobs.insert(JobSummary(name: "aaa", latest: other, versionCount: 1), at: 0)
+        let deck = app(snapshot)
+        deck.state.push(.jobVersion(name: "train", version: 2))
+        _ = deck.handle(.character("n"))
+        guard case .form(let form)? = deck.state.overlay else { Issue.record("no enqueue form"); return }
+        #expect(form.selectedJob?.name == "train")
+    }
+
     @Test func statesAreColouredByRole() throws {
         let snapshot = SnapshotFixtures.snapshot(items: [
             SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running, agent: "ag1"),
