@@ -30,6 +30,10 @@ public final class DeckSession {
     private var poller: Task<Void, Never>?
     /// Called on the UI thread when `:theme` picks a theme.
     public var onTheme: ((String) -> String?)?
+    /// Where configurations being edited are written: a private directory, since they may hold secrets.
+    public var editFiles = RuntimeDirectory.resolve(for: DataDirectory.resolve())
+    /// The file each queue's edit uses, kept while its text waits to be fixed.
+    private var editFileOf: [String: URL] = [:]
 
     public init(app: DeckApp, store: StateStore, backend: any LaunchBackend, refresh: Duration, wake: @escaping @Sendable () -> Void) {
         self.app = app
@@ -191,14 +195,17 @@ public final class DeckSession {
             return
         }
         var session = edits[name] ?? ConfigEditSession(target: queue.target, original: queue.config.text)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-\(name)-\(getpid()).yaml")
         do {
+            let file = try editFileOf[name] ?? editFiles.privateFile(prefix: "queue-\(name)", extension: "yaml")
+            editFileOf[name] = file
             try Data(session.fileContents.utf8).write(to: file)
             try editor(file)
             let text = String(decoding: try Data(contentsOf: file), as: UTF8.self)
             switch session.submit(text, source: file.path) {
             case .unchanged:
                 edits[name] = nil
+                editFileOf[name] = nil
+                try? FileManager.default.removeItem(at: file)
                 app.flash(.info, "queue \(name): no changes")
             case .saved(let config):
                 if let failure = blockingError({ _ = try await backend.updateQueueConfig(name: name, config: config) }) {
@@ -207,6 +214,7 @@ public final class DeckSession {
                     app.state.overlay = .editFailed(queue: name, issues: ["\(failure)"])
                 } else {
                     edits[name] = nil
+                    editFileOf[name] = nil
                     try? FileManager.default.removeItem(at: file)
                     app.flash(.info, "queue \(name): configuration updated")
                     perform(.refresh)
@@ -218,6 +226,7 @@ public final class DeckSession {
                 })
             case .abandoned:
                 edits[name] = nil
+                editFileOf[name] = nil
                 app.flash(.warning, "queue \(name): edit abandoned, configuration unchanged (your text: \(file.path))")
             }
         } catch {

@@ -28,6 +28,32 @@ public struct RuntimeDirectory: Sendable {
         } catch {
             throw StoreError.storage("cannot create runtime directory \(url.path): \(error.localizedDescription)")
         }
+        // /tmp is shared: a directory someone else made there first (or a symlink) would let them read what we
+        // put in it and stand in for our sockets.
+        for directory in [url.deletingLastPathComponent(), url] {
+            var info = stat()
+            guard lstat(directory.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid(), info.st_mode & 0o077 == 0 else {
+                throw StoreError.storage("runtime directory \(directory.path) is not a private directory of this user; remove it")
+            }
+        }
+    }
+
+    /// A new file only this user can read, for text that may hold secrets (a queue configuration being edited):
+    /// created exclusively, mode 0600, in this private directory rather than in the shared /tmp.
+    public func privateFile(prefix: String, extension suffix: String) throws -> URL {
+        try create()
+        let edits = url.appendingPathComponent("edits", isDirectory: true)
+        try? FileManager.default.createDirectory(at: edits, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for _ in 0..<16 {
+            let candidate = edits.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8).lowercased()).\(suffix)")
+            let fd = open(candidate.path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            if fd >= 0 {
+                close(fd)
+                return candidate
+            }
+            guard errno == EEXIST else { break }
+        }
+        throw StoreError.storage("cannot create a private file in \(edits.path): \(String(cString: strerror(errno)))")
     }
 
     public func statusSocket(agent: String) -> URL { url.appendingPathComponent("\(agent).status") }

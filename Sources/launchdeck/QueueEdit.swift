@@ -13,7 +13,7 @@ struct QueueEdit: AsyncParsableCommand {
         let backend = try CommandContext.open().backend
         let queue = try await backend.queue(named: name)
         let editor = try EditorCommand.fromEnvironment()
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-\(queue.name)-\(UUID().uuidString.prefix(8)).yaml")
+        let file = try RuntimeDirectory.resolve(for: DataDirectory.resolve()).privateFile(prefix: "queue-\(queue.name)", extension: "yaml")
         var session = ConfigEditSession(target: queue.target, original: queue.config.text)
         while true {
             try Data(session.fileContents.utf8).write(to: file)

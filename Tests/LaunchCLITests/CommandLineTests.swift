@@ -215,6 +215,11 @@ import Testing
         #expect(abandoned.status == 1)
         let keptPath = try #require(abandoned.stderr.split(separator: " ").last.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) })
         #expect(try String(contentsOfFile: keptPath, encoding: .utf8) == "resource:\n  gpus: 1\n")
+        // The text may hold secrets: only this user can read it, in a directory only this user can enter.
+        let attributes = try FileManager.default.attributesOfItem(atPath: keptPath)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let parent = URL(fileURLWithPath: keptPath).deletingLastPathComponent().path
+        #expect((try FileManager.default.attributesOfItem(atPath: parent)[.posixPermissions] as? Int) == 0o700)
         let after = try #require(try cli.json("queue", "describe", "q", "-o", "json") as? [String: Any])
         #expect(after["config_text"] as? String == "resource:\n  timeout: 30m\n")
     }
