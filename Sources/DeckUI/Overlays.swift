@@ -73,15 +73,29 @@ enum Overlays {
 
     /// The `?` overlay, built from the action table: every action available here, with its keys.
     static func help(into buffer: inout ScreenBuffer, state: DeckState) {
-        let actions = ActionTable.available(state)
-        var lines = actions.map { action -> String in
-            let reason = action.isDangerous ? "" : ""
-            return action.keyLabel.padding(toLength: 14, withPad: " ", startingAt: 0) + action.title + reason
+        let entries = ActionTable.available(state).map { action in DisplayWidth.fit(action.keyLabel, to: 14) + action.title }
+        var footer = state.readOnly ? ["(read-only: actions that change anything are hidden)"] : []
+        footer += ["", "any key closes this help"]
+        // One column while it fits the terminal's height, else two side by side (80x24 holds every pane's actions);
+        // what still does not fit says so rather than vanish.
+        let rows = max(1, buffer.height - 2 - footer.count)
+        var lines = entries
+        if entries.count > rows {
+            // Long titles are cut to fit two columns; their keys and first words stay.
+            let half = (entries.count + 1) / 2
+            let columnWidth = min(entries.map { DisplayWidth.of($0) }.max() ?? 0, (buffer.width - 4 - 3) / 2)
+            if columnWidth >= 24 {
+                lines = (0..<half).map { index in
+                    let right = index + half < entries.count ? DisplayWidth.truncate(entries[index + half], to: columnWidth) : ""
+                    return DisplayWidth.fit(entries[index], to: columnWidth) + "   " + right
+                }
+            }
+            if lines.count > rows {
+                let shown = max(0, rows - 1)
+                lines = Array(lines.prefix(shown)) + ["… \(lines.count - shown) more lines: enlarge the terminal"]
+            }
         }
-        if state.readOnly { lines.append("(read-only: actions that change anything are hidden)") }
-        lines.append("")
-        lines.append("any key closes this help")
-        _ = panel(&buffer, title: "Help · \(ActionTable.scopeName(state))", lines: lines, extraRows: 0, minWidth: 50)
+        _ = panel(&buffer, title: "Help · \(ActionTable.scopeName(state))", lines: lines + footer, extraRows: 0, minWidth: 50)
     }
 
     static func form(_ form: EnqueueForm, into buffer: inout ScreenBuffer) {

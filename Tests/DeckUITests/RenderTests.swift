@@ -129,6 +129,14 @@ import Testing
             #expect(screen.contains(action.title), "help lacks \(action.title)")
         }
         #expect(screen.contains("relaunch the item now"))
+        // At 80x24 every action still shows (in two columns, long titles cut), and so does how to close it.
+        let standard = deck.render(width: 80, height: 24).plainText
+        for action in ActionTable.available(deck.state) {
+            #expect(standard.contains(String(action.title.prefix(12))), "80x24 help lacks \(action.title):\n\(standard)")
+        }
+        #expect(standard.contains("any key closes this help"))
+        let small = deck.render(width: 60, height: 12).plainText
+        #expect(small.contains("more lines: enlarge the terminal") && small.contains("any key closes"), "\(small)")
 
         let readOnly = app(SnapshotFixtures.snapshot(items: [SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running)]), readOnly: true)
         readOnly.state.focus = .items
