@@ -8,7 +8,15 @@ struct MainScreen {
         var x: Int, y: Int, width: Int, height: Int
     }
 
-    static func layout(width: Int, top: Int, height: Int) -> [Pane: Rect] {
+    /// A pane shows rows from 4 lines up (two borders, the header, one row).
+    static let paneMinimumHeight = 4
+
+    static func layout(width: Int, top: Int, height: Int, focus: Pane = .items) -> [Pane: Rect] {
+        // Too short to stack the panes so that each shows a row (three narrow, two on the left when wide): the focused
+        // one alone (Tab and 1-3 still switch), as empty boxes told nothing.
+        if height < (width >= 110 ? 2 : 3) * paneMinimumHeight {
+            return [focus: Rect(x: 0, y: top, width: width, height: height)]
+        }
         if width >= 110 {
             let left = width * 2 / 5
             let queuesHeight = max(4, height * 3 / 5)
@@ -18,8 +26,8 @@ struct MainScreen {
                 .items: Rect(x: left, y: top, width: width - left, height: height),
             ]
         }
-        let queuesHeight = max(3, height * 3 / 10)
-        let agentsHeight = max(3, height / 4)
+        let queuesHeight = max(paneMinimumHeight, height * 3 / 10)
+        let agentsHeight = max(paneMinimumHeight, height / 4)
         return [
             .queues: Rect(x: 0, y: top, width: width, height: queuesHeight),
             .items: Rect(x: 0, y: top + queuesHeight, width: width, height: height - queuesHeight - agentsHeight),
@@ -28,7 +36,7 @@ struct MainScreen {
     }
 
     static func draw(_ buffer: inout ScreenBuffer, state: inout DeckState, snapshot: DeckSnapshot, top: Int, height: Int) {
-        let rects = layout(width: buffer.width, top: top, height: height)
+        let rects = layout(width: buffer.width, top: top, height: height, focus: state.focus)
         for pane in Pane.allCases {
             guard let rect = rects[pane] else { continue }
             let focused = state.focus == pane

@@ -112,6 +112,26 @@ import Testing
         #expect(DisplayWidth.truncate("abcdef", to: 4) == "abc…")
     }
 
+    /// Short terminals show rows, not empty boxes: every pane gets room for one, or the focused pane has the screen.
+    @Test func shortTerminalsShowRows() {
+        let snapshot = SnapshotFixtures.snapshot(items: [SnapshotFixtures.item("01AAAAAAAAAAAAAAAAAAAAAAAA", state: .running, agent: "ag1")],
+                                                 agents: [SnapshotFixtures.agent("ag1", name: "gpu-box")])
+        let deck = app(snapshot)
+        deck.state.selection[.queues] = "gpu"
+        deck.receive(snapshot)
+        for height in [15, 18, 24] {
+            let text = deck.render(width: 80, height: height).plainText
+            #expect(text.contains("gpu-box") && text.contains("local-process") && text.contains("AAAA"), "80x\(height)\n\(text)")
+        }
+        // Shorter: the focused pane alone, with its rows.
+        #expect(deck.render(width: 80, height: 14).plainText.contains("local-process"))
+        _ = deck.handle(.character("2"))
+        #expect(deck.render(width: 80, height: 12).plainText.contains("AAAA"))
+        _ = deck.handle(.character("3"))
+        #expect(deck.render(width: 80, height: 12).plainText.contains("gpu-box"))
+        #expect(deck.render(width: 120, height: 10).plainText.contains("gpu-box"))
+    }
+
     @Test func tooSmallScreenSaysWhatItNeeds() {
         let screen = app(SnapshotFixtures.snapshot(items: [])).render(width: 30, height: 8)
         #expect(screen.plainText.contains("terminal too small"))
