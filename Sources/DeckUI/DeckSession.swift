@@ -163,7 +163,12 @@ public final class DeckSession {
         case .discardEdit(let queue):
             edits[queue] = nil
         case .setTheme(let name):
-            if let problem = onTheme?(name) { app.flash(.error, problem) } else { app.flash(.info, "theme \(name)") }
+            if let problem = onTheme?(name) {
+                app.flash(.error, problem)
+            } else {
+                app.state.themeName = name
+                app.flash(.info, "theme \(name)")
+            }
         case .refresh:
             let mailbox = self.mailbox
             Task { if let snapshot = await store.poll(force: true) { mailbox.post(.snapshot(snapshot)) } }

@@ -77,9 +77,10 @@ struct DashboardCommand: AsyncParsableCommand {
         if let welcome { app.flashLater(welcome.level, welcome.text) }
         let session = DeckSession(app: app, store: store, backend: context.backend, refresh: .milliseconds(Int(refresh * 1000)), wake: driver.wake)
         session.onTheme = { name in
+            // A theme that cannot be used leaves the one on screen; only at start does a fallback stand in.
             let next = catalog.load(name)
-            driver.setTheme(next.theme)
-            return next.problem
+            if next.problem == nil { driver.setTheme(next.theme) }
+            return next.problem.map { "\($0); keeping the current theme" }
         }
         do {
             try driver.run(session: session) { file in try EditorCommand.fromEnvironment().edit(file) }
