@@ -20,7 +20,9 @@ actor Doorbell {
             return
         }
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+            // A timer cancelled because a ring came first must not ring too: that ring would be kept as pending and
+            // cost the loop a round (a lease query) for nothing.
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
             await self?.ring()
         }
         await withCheckedContinuation { waiter = $0 }

@@ -49,4 +49,17 @@ import Testing
         let elapsed = await clock.measure { await doorbell.wait(upTo: .seconds(30)) }
         #expect(elapsed < .seconds(5))
     }
+
+    /// A wait ended by a ring leaves nothing behind: the next wait waits (its timer was cancelled, not rung).
+    @Test func aRingLeavesNoSpuriousRingForTheNextWait() async throws {
+        let doorbell = Doorbell()
+        Task {
+            try await Task.sleep(for: .milliseconds(20))
+            await doorbell.ring()
+        }
+        await doorbell.wait(upTo: .seconds(30))
+        try await Task.sleep(for: .milliseconds(100))
+        let elapsed = await ContinuousClock().measure { await doorbell.wait(upTo: .milliseconds(400)) }
+        #expect(elapsed >= .milliseconds(350), "the second wait returned at once: a cancelled timer rang")
+    }
 }
