@@ -178,11 +178,21 @@ final class ItemRun: Sendable {
     private func finish(_ state: ItemState, exitCode: Int?, error: String?) async {
         // The job's last progress stays as it was: it says how far the run got.
         await sink.flush()
-        do {
-            try await backend.reportState(item: item.id, agent: configuration.id, to: state, exitCode: exitCode, error: error)
-            setPhase(state)
-        } catch {
-            logger.warning("could not report \(state): \(error)", metadata: ["item": "\(item.id)"])
+        // A storage failure (a busy or briefly full disk) is tried again: unreported, the finished item would go back
+        // to its queue when its lease runs out and run a second time. A refusal (the item was cancelled or taken
+        // over meanwhile) is final.
+        for attempt in 1...3 {
+            do {
+                try await backend.reportState(item: item.id, agent: configuration.id, to: state, exitCode: exitCode, error: error)
+                setPhase(state)
+                return
+            } catch let failure as StoreError where attempt < 3 {
+                logger.warning("could not report \(state), trying again: \(failure)", metadata: ["item": "\(item.id)"])
+                try? await Task.sleep(for: .seconds(attempt))
+            } catch {
+                logger.warning("could not report \(state): \(error)", metadata: ["item": "\(item.id)"])
+                return
+            }
         }
     }
 
