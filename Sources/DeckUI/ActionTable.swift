@@ -67,7 +67,10 @@ public enum ActionTable {
         },
         Action([.character("n")], "enqueue a job", scopes: [.pane(.queues), .pane(.items), .jobs], dangerous: true, hint: "enqueue",
                disabledReason: { state, snapshot in
-                   if case .jobs = state.screen { return snapshot.queues.isEmpty ? "no queue to enqueue on" : nil }
+                   switch state.screen {
+                   case .jobs, .jobVersion: return snapshot.queues.isEmpty ? "no queue to enqueue on" : nil
+                   default: break
+                   }
                    if state.selectedQueue.flatMap(snapshot.queue) == nil { return "select a queue first" }
                    return snapshot.jobs.isEmpty ? "no jobs yet: launchdeck job create" : nil
                }) { state, snapshot in

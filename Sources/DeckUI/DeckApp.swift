@@ -63,6 +63,8 @@ public final class DeckApp {
     /// Handles one key; returns what the host must do.
     public func handle(_ key: Key) -> [Effect] {
         let effects = dispatch(key)
+        // Not while a filter is being typed: each partial text would move the selection; it settles on Enter.
+        if case .filter? = state.overlay { return effects }
         reconcileSelections()
         return effects
     }

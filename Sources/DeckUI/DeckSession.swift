@@ -162,6 +162,8 @@ public final class DeckSession {
             }
         case .discardEdit(let queue):
             edits[queue] = nil
+            // The text may hold secrets: nothing of a discarded edit stays behind.
+            if let file = editFileOf.removeValue(forKey: queue) { try? FileManager.default.removeItem(at: file) }
         case .setTheme(let name):
             if let problem = onTheme?(name) {
                 app.flash(.error, problem)

@@ -70,8 +70,8 @@ public final class ProcessGroupHandle: Sendable {
 public struct GuardedProcess: Sendable {
     public let guardPath: String
     public let stopGraceSeconds: Double
-    /// What stops preparation steps: the item's own handle, so a cancel, drain or timeout during a long
-    /// `pip install` stops it instead of waiting for it.
+    /// What stops preparation steps: the item's own handle, so a cancel or a drain during a long `pip install`
+    /// stops it instead of waiting for it. (`resource.timeout` limits the job's run, which starts after them.)
     public let stepHandle: ProcessGroupHandle
 
     public init(guardPath: String, stopGraceSeconds: Double, stepHandle: ProcessGroupHandle = ProcessGroupHandle()) {

@@ -23,7 +23,7 @@ struct VirtualEnvironment {
         try manager.createDirectory(at: context.agent.venvRoot, withIntermediateDirectories: true)
         if manager.fileExists(atPath: marker.path) { return VirtualEnvironment(directory: directory) }
 
-        let lock = try await AsyncFileLock.acquire(directory.path + ".lock")
+        let lock = try await AsyncFileLock.acquire(directory.path + ".lock", unless: runner.stepHandle)
         defer { lock.release() }
         if manager.fileExists(atPath: marker.path) { return VirtualEnvironment(directory: directory) }
 
@@ -55,13 +55,19 @@ final class AsyncFileLock: Sendable {
         self.descriptor = descriptor
     }
 
-    static func acquire(_ path: String) async throws -> AsyncFileLock {
+    /// Waits until the lock is free, or until `stop` is asked to stop the item (a cancel or a drain while another
+    /// agent builds the same virtualenv).
+    static func acquire(_ path: String, unless stop: ProcessGroupHandle) async throws -> AsyncFileLock {
         let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw RunError.prepare("cannot open lock \(path): \(String(cString: strerror(errno)))") }
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else {
                 close(descriptor)
                 throw RunError.prepare("cannot lock \(path): \(String(cString: strerror(errno)))")
+            }
+            if stop.stopRequested {
+                close(descriptor)
+                throw RunError.prepare("stopped while waiting for \(path)")
             }
             try await Task.sleep(for: .milliseconds(200))
         }

@@ -14,7 +14,9 @@ public enum SecretRedactor {
     public static func isSecret(name: String) -> Bool {
         let words = self.words(name)
         guard let last = words.last else { return false }
-        return lastWords.contains(last) || words.contains { word in
+        // PASS only in environment-variable style (DB_PASS), not a hyperparameter such as two_pass.
+        let lastSecret = lastWords.contains(last) && (last != "PASS" || name == name.uppercased())
+        return lastSecret || words.contains { word in
             secretWords.contains(word) || secretEndings.contains { word.hasSuffix($0) }
         }
     }

@@ -13,7 +13,9 @@ public struct RuntimeDirectory: Sendable {
 
     public static func resolve(for data: DataDirectory, environment: [String: String] = ProcessInfo.processInfo.environment) -> RuntimeDirectory {
         let base: URL
-        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty, FileManager.default.isWritableFile(atPath: runtime) {
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty, FileManager.default.isWritableFile(atPath: runtime),
+           ownedByUs(runtime) {
+            // Root with another user's environment (sudo -E) can write there too, but it is that user's.
             base = URL(fileURLWithPath: runtime, isDirectory: true).appendingPathComponent("launchdeck", isDirectory: true)
         } else {
             base = URL(fileURLWithPath: "/tmp/launchdeck-\(getuid())", isDirectory: true)
@@ -29,13 +31,20 @@ public struct RuntimeDirectory: Sendable {
             throw StoreError.storage("cannot create runtime directory \(url.path): \(error.localizedDescription)")
         }
         // /tmp is shared: a directory someone else made there first (or a symlink) would let them read what we
-        // put in it and stand in for our sockets.
+        // put in it and stand in for our sockets. One of ours that others may enter (made with the umask by
+        // another process a moment ago) is closed to them instead.
         for directory in [url.deletingLastPathComponent(), url] {
             var info = stat()
-            guard lstat(directory.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid(), info.st_mode & 0o077 == 0 else {
-                throw StoreError.storage("runtime directory \(directory.path) is not a private directory of this user; remove it")
+            guard lstat(directory.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid() else {
+                throw StoreError.storage("runtime directory \(directory.path) is not a directory of this user (another user's, or a link)")
             }
+            if info.st_mode & 0o077 != 0 { _ = chmod(directory.path, 0o700) }
         }
+    }
+
+    static func ownedByUs(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_uid == getuid()
     }
 
     /// A new file only this user can read, for text that may hold secrets (a queue configuration being edited):

@@ -39,9 +39,9 @@ import Testing
         #expect(!logs.contains("commit two"))
     }
 
-    /// A cancel while the item is still being prepared (a slow `pip install`, here a "python" that hangs) stops the
+    /// A cancel or a drain while the item is still being prepared (a slow `pip install`, here a "python" that hangs) stops the
     /// preparation; it used to run on, and a draining agent waited for it without end.
-    @Test func cancelStopsAPreparationStep() throws {
+    @Test(arguments: [false, true]) func cancelOrDrainStopsAPreparationStep(drain: Bool) throws {
         let cli = try LaunchdeckProcess()
         let marker = cli.home.appendingPathComponent("slow-python.pid")
         let slowPython = try cli.write("slow-python.sh", "#!/bin/sh\necho $$ > \"\(marker.path)\"\nexec sleep 60\n", executable: true)
@@ -52,16 +52,20 @@ import Testing
         let config = try cli.write("q.yaml", "resource:\n  python: \(slowPython.path)\n")
         #expect(try cli.run("queue", "create", "local", "--target", "local-process", "--config", config.path).status == 0)
         let id = try cli.enqueueID("slow", "--queue", "local")
-        let agent = try cli.startAgent(queues: ["local"])
+        let agent = try cli.startAgent(queues: ["local"], extra: ["--drain-seconds", "0"])
         defer { agent.terminate(); agent.waitUntilExit() }
         #expect(eventually(timeout: 30) { FileManager.default.fileExists(atPath: marker.path) })
         let pid = try #require(Int32(String(contentsOf: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(try cli.run("cancel", id).status == 0)
-        #expect(try eventually(timeout: 20) { try cli.state(id) == "cancelled" }, "\((try? cli.items()[id]) ?? [:])")
+        if drain {
+            // The draining agent stops the step, hands the item back without using an attempt, and ends.
+            agent.terminate()
+            #expect(eventually(timeout: 20) { !agent.isRunning }, "the agent waited for the preparation step")
+            #expect(try cli.state(id) == "queued", "\((try? cli.items()[id]) ?? [:])")
+        } else {
+            #expect(try cli.run("cancel", id).status == 0)
+        }
         #expect(eventually(timeout: 20) { !processAlive(pid) }, "the preparation step \(pid) still runs")
-        // And a draining agent ends instead of waiting for it.
-        agent.terminate()
-        #expect(eventually(timeout: 20) { !agent.isRunning })
+        if !drain { #expect(try cli.state(id) == "cancelled") }
     }
 
     @Test func requirementsGoToAVirtualenvBuiltOnceAndReused() throws {

@@ -16,7 +16,7 @@ import Testing
             #expect(SecretRedactor.isSecret(name: name), "\(name)")
         }
         for name in ["tokenizer_name", "max_tokens", "maxTokens", "key_dim", "keypoints", "author", "monkey_patch", "lr", "PATH", "HOME",
-                     "KEY_FILE", "num_keys", "PWD", "passes"] {
+                     "KEY_FILE", "num_keys", "PWD", "passes", "two_pass", "forward_pass"] {
             #expect(!SecretRedactor.isSecret(name: name), "\(name)")
         }
     }
