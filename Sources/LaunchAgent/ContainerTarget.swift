@@ -69,9 +69,8 @@ public struct ContainerTarget: LaunchTarget {
         try await reporter.enter(.building)
         try await JobWorkspace.materialize(context, reporter: reporter, runner: runner)
         let requirements = context.job.spec.dependencies.requirements ?? ""
-        try Data(requirements.utf8).write(to: context.workDirectory.appendingPathComponent(".launchdeck-requirements.txt"))
-        let file = context.workDirectory.appendingPathComponent(".launchdeck-Containerfile")
-        try Data(containerfile.utf8).write(to: file)
+        _ = try JobWorkspace.writeOwnFile(Data(requirements.utf8), named: ".launchdeck-requirements.txt", in: context.workDirectory)
+        let file = try JobWorkspace.writeOwnFile(Data(containerfile.utf8), named: ".launchdeck-Containerfile", in: context.workDirectory)
         var arguments = ["build", "--tag", tag, "--file", file.path]
         if runtime.name == "podman" { arguments += ["--runtime", "runc"] }
         for (name, value) in buildArgs.sorted(by: { $0.key < $1.key }) { arguments += ["--build-arg", "\(name)=\(value)"] }
@@ -106,12 +105,8 @@ public struct ContainerTarget: LaunchTarget {
     private func writeEnvironmentFile(_ context: RunContext) throws -> URL {
         var environment = context.queueEnvironment
         environment.merge(context.launchEnvironment) { $1 }
-        let url = context.workDirectory.appendingPathComponent(".launchdeck-env")
         let text = environment.keys.sorted().map { "\($0)=\(environment[$0]!.replacingOccurrences(of: "\n", with: " "))" }.joined(separator: "\n") + "\n"
-        guard FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw RunError.prepare("cannot write the container's environment file \(url.path): \(String(cString: strerror(errno)))")
-        }
-        return url
+        return try JobWorkspace.writeOwnFile(Data(text.utf8), named: ".launchdeck-env", in: context.workDirectory, mode: 0o600)
     }
 }
 

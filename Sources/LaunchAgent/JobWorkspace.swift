@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import LaunchModel
 import LaunchStore
 
@@ -29,6 +30,15 @@ enum JobWorkspace {
             try await runner.step(ProcessSpec(executable: "git", arguments: ["-C", context.workDirectory.path, "checkout", "--quiet", "--detach", commit],
                                               environment: environment),
                                   reporter: reporter, what: "git checkout \(commit)")
+            // Git prefers a tag or branch named like an abbreviated hash to the commit itself: check what came out,
+            // so a job version always runs the code it was made from.
+            let head = Mutex("")
+            try await runner.step(ProcessSpec(executable: "git", arguments: ["-C", context.workDirectory.path, "rev-parse", "HEAD"], environment: environment),
+                                  reporter: reporter, what: "git rev-parse HEAD") { line in head.withLock { $0 = line } }
+            let checkedOut = head.withLock { $0 }.trimmingCharacters(in: .whitespaces)
+            guard checkedOut.hasPrefix(commit.lowercased()) else {
+                throw RunError.prepare("\(commit) checked out as \(checkedOut): a tag or branch of that name hides the commit; create the job with the full commit hash")
+            }
         case .image(let reference):
             throw RunError.unsupported("job \(context.job.reference) is the image \(reference); run image jobs on a container queue")
         }
@@ -36,7 +46,28 @@ enum JobWorkspace {
 
     /// `launchdeck-config.json` in the work directory: the hyperparameters, as `LAUNCHDECK_CONFIG` holds them.
     static func writeConfigFile(_ context: RunContext) throws {
-        let url = context.workDirectory.appendingPathComponent("launchdeck-config.json")
-        try Data(JSONValue.object(context.hyperparameters).compactJSON.utf8).write(to: url)
+        _ = try writeOwnFile(Data(JSONValue.object(context.hyperparameters).compactJSON.utf8), named: "launchdeck-config.json",
+                             in: context.workDirectory)
+    }
+
+    /// Writes a file of the agent's own into a work directory that holds the job's checked-out code. Git checks out
+    /// symlinks, so whatever the code put at that name is removed first and the file is created new, never through a
+    /// link: a repository with `.launchdeck-env -> ~/.bashrc` must not have the agent write (secrets) there.
+    static func writeOwnFile(_ data: Data, named name: String, in directory: URL, mode: mode_t = 0o644) throws -> URL {
+        let url = directory.appendingPathComponent(name)
+        if unlink(url.path) != 0 && errno != ENOENT {
+            throw RunError.prepare("cannot replace \(name) in the work directory (the job's code has one): \(String(cString: strerror(errno)))")
+        }
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard descriptor >= 0 else {
+            throw RunError.prepare("cannot write \(url.path): \(String(cString: strerror(errno)))")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        do {
+            try handle.write(contentsOf: data)
+        } catch {
+            throw RunError.prepare("cannot write \(url.path): \(error.localizedDescription)")
+        }
+        return url
     }
 }

@@ -30,8 +30,8 @@ struct VirtualEnvironment {
         try await reporter.enter(.building)
         await reporter.progress(phase: "build", current: 0, total: 2, message: "creating virtualenv")
         try? manager.removeItem(at: directory)
-        let requirementsFile = context.workDirectory.appendingPathComponent(".launchdeck-requirements.txt")
-        try Data((context.job.spec.dependencies.requirements ?? "").utf8).write(to: requirementsFile)
+        let requirementsFile = try JobWorkspace.writeOwnFile(Data((context.job.spec.dependencies.requirements ?? "").utf8),
+                                                             named: ".launchdeck-requirements.txt", in: context.workDirectory)
         let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
                            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/", "PIP_NO_INPUT": "1"]
         try await runner.step(ProcessSpec(executable: python, arguments: ["-m", "venv", directory.path], environment: environment),

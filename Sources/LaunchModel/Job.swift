@@ -76,7 +76,7 @@ public struct JobSpec: Sendable, Hashable, Codable {
             if !digest.hasPrefix("sha256:") { issues.append(ValidationIssue(path: "source.digest", message: "expected sha256:<hex>")) }
         case .git(let url, let commit):
             if url.isEmpty || url.hasPrefix("-") { issues.append(ValidationIssue(path: "source.git", message: "\"\(url.escapedForMessage)\" is not a repository URL")) }
-            if commit.count < 7 || commit.count > 64 || !commit.allSatisfy(\.isHexDigit) {
+            if commit.count < 7 || commit.count > 64 || !commit.allSatisfy({ $0.isASCII && $0.isHexDigit }) {
                 issues.append(ValidationIssue(path: "source.commit", message: "\"\(commit.escapedForMessage)\" is not a commit hash (7 to 64 hex digits)"))
             }
         case .image(let reference):

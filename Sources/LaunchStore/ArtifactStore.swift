@@ -34,8 +34,12 @@ public struct ArtifactStore: Sendable {
         }
         let base = directory.standardizedFileURL.resolvingSymlinksInPath()
         var entries: [SnapshotEntry] = []
-        try walk(base, relative: "", into: &entries)
-        entries.sort { $0.path < $1.path }
+        // The data directory itself is never code: `--dir ~` would otherwise capture the store into itself.
+        let data = root.deletingLastPathComponent().standardizedFileURL.resolvingSymlinksInPath().path
+        try walk(base, relative: "", skipping: data, into: &entries)
+        // By bytes, not String's `<`, which holds NFC and NFD spellings of a name equal and left their order (and so
+        // the digest) to the order the file system listed them in.
+        entries.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         let manifest = SnapshotManifest(files: entries)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -45,7 +49,12 @@ public struct ArtifactStore: Sendable {
 
     public func manifest(digest: String) throws -> SnapshotManifest {
         let data = try Data(contentsOf: try blobURL(digest))
+        guard Self.digest(of: data) == digest else { throw ArtifactError.damaged(digest) }
         return try JSONDecoder().decode(SnapshotManifest.self, from: data)
+    }
+
+    static func digest(of data: Data) -> String {
+        "sha256:" + SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Writes a snapshot's files into a directory (which must not hold them yet).
@@ -58,15 +67,33 @@ public struct ArtifactStore: Sendable {
             }
             let target = directory.appendingPathComponent(entry.path)
             try manager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try manager.copyItem(at: try blobURL(entry.digest), to: target)
+            try copyVerified(entry.digest, to: target, path: entry.path)
             try manager.setAttributes([.posixPermissions: entry.executable ? 0o755 : 0o644], ofItemAtPath: target.path)
+        }
+    }
+
+    /// Copies a blob, hashing it on the way: a blob damaged on disk fails the run with a clear error instead of
+    /// running code the job was never made from.
+    private func copyVerified(_ digest: String, to target: URL, path: String) throws {
+        guard let input = FileHandle(forReadingAtPath: try blobURL(digest).path) else { throw ArtifactError.unreadable(try blobURL(digest).path) }
+        defer { try? input.close() }
+        guard FileManager.default.createFile(atPath: target.path, contents: nil),
+              let output = FileHandle(forWritingAtPath: target.path) else { throw ArtifactError.unwritable(target.path) }
+        defer { try? output.close() }
+        var hasher = SHA256()
+        while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+            try output.write(contentsOf: chunk)
+        }
+        guard "sha256:" + hasher.finalize().map({ String(format: "%02x", $0) }).joined() == digest else {
+            throw ArtifactError.damaged("\(digest) (\(path))")
         }
     }
 
     public func blobURL(_ digest: String) throws -> URL {
         guard digest.hasPrefix("sha256:") else { throw ArtifactError.corrupt("not a sha256 digest: \(digest)") }
         let hex = String(digest.dropFirst(7))
-        guard hex.count == 64, hex.allSatisfy(\.isHexDigit) else { throw ArtifactError.corrupt("not a sha256 digest: \(digest)") }
+        guard hex.count == 64, hex.allSatisfy({ $0.isASCII && $0.isHexDigit }) else { throw ArtifactError.corrupt("not a sha256 digest: \(digest)") }
         return root.appendingPathComponent("blobs/sha256/\(hex.prefix(2))/\(hex)")
     }
 
@@ -74,17 +101,21 @@ public struct ArtifactStore: Sendable {
         (try? blobURL(digest)).map { FileManager.default.fileExists(atPath: $0.path) } ?? false
     }
 
-    private func walk(_ directory: URL, relative: String, into entries: inout [SnapshotEntry]) throws {
+    private func walk(_ directory: URL, relative: String, skipping data: String, into entries: inout [SnapshotEntry]) throws {
         let manager = FileManager.default
         let names = try manager.contentsOfDirectory(atPath: directory.path).sorted()
         for name in names {
             let url = directory.appendingPathComponent(name)
             let path = relative.isEmpty ? name : "\(relative)/\(name)"
+            guard !name.contains("\u{FFFD}") else {
+                // Foundation reads names as UTF-8; one that is not cannot be opened again by the name it gives.
+                throw ArtifactError.unreadable("\(directory.path)/\(name): the file name is not UTF-8; rename it")
+            }
             let attributes = try manager.attributesOfItem(atPath: url.path)
             switch attributes[.type] as? FileAttributeType {
             case .typeDirectory?:
-                if Self.skippedDirectories.contains(name) { continue }
-                try walk(url, relative: path, into: &entries)
+                if Self.skippedDirectories.contains(name) || url.standardizedFileURL.path == data { continue }
+                try walk(url, relative: path, skipping: data, into: &entries)
             case .typeRegular?:
                 let permissions = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o644
                 let (digest, size) = try storeBlob(file: url)
@@ -122,8 +153,7 @@ public struct ArtifactStore: Sendable {
     }
 
     private func storeBlob(data: Data) throws -> String {
-        let digest = "sha256:" + SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-        if contains(digest) { return digest }
+        let digest = Self.digest(of: data)
         let temporary = try temporaryURL()
         do {
             try data.write(to: temporary)
@@ -137,10 +167,8 @@ public struct ArtifactStore: Sendable {
     private func place(_ temporary: URL, as digest: String) throws {
         let target = try blobURL(digest)
         let manager = FileManager.default
-        if manager.fileExists(atPath: target.path) {
-            try? manager.removeItem(at: temporary)
-            return
-        }
+        // Renamed over an existing blob too: the new copy was just hashed, so a blob damaged on disk is repaired by
+        // creating the job again, at the cost of a rename.
         do {
             try manager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             // rename(2) replaces atomically; two processes storing the same blob both end with the same content.
@@ -169,6 +197,7 @@ public enum ArtifactError: Error, Sendable, CustomStringConvertible {
     case unreadable(String)
     case unwritable(String)
     case corrupt(String)
+    case damaged(String)
 
     public var description: String {
         switch self {
@@ -176,6 +205,7 @@ public enum ArtifactError: Error, Sendable, CustomStringConvertible {
         case .unreadable(let path): "\(path): cannot read"
         case .unwritable(let detail): "cannot write artifact: \(detail)"
         case .corrupt(let detail): "artifact store: \(detail)"
+        case .damaged(let blob): "artifact store: blob \(blob) is damaged (its content no longer matches its digest); create the job again from its source to repair it"
         }
     }
 }

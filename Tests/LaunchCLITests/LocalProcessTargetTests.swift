@@ -39,6 +39,42 @@ import Testing
         #expect(!logs.contains("commit two"))
     }
 
+    /// Checked-out code cannot steer the agent's own writes through symlinks, and an abbreviated commit that a tag
+    /// of the same name hides is refused rather than run as the tag.
+    @Test func gitCheckoutsCannotRedirectTheAgentsWrites() throws {
+        guard RequiredComponent.available("git", probe: ["git", "--version"]) else { return }
+        let cli = try LaunchdeckProcess()
+        let victim = try cli.write("victim.txt", "untouched\n")
+        let repository = cli.home.appendingPathComponent("repo")
+        _ = try cli.write("repo/train.sh", "echo ran; cat launchdeck-config.json\n")
+        _ = try git(["init", "--quiet"], in: repository)
+        try FileManager.default.createSymbolicLink(atPath: repository.appendingPathComponent("launchdeck-config.json").path,
+                                                   withDestinationPath: victim.path)
+        _ = try git(["add", "."], in: repository)
+        _ = try git(["commit", "--quiet", "-m", "one"], in: repository)
+        let commit = try git(["rev-parse", "HEAD"], in: repository)
+        #expect(try cli.run("job", "create", "g", "--git", "file://\(repository.path)", "--commit", commit,
+                            "--entrypoint", "sh train.sh", "--config", "lr=0.5").status == 0)
+        #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
+        let id = try cli.enqueueID("g", "--queue", "local")
+        let agent = try cli.startAgent(queues: ["local"])
+        defer { agent.terminate(); agent.waitUntilExit() }
+        #expect(try eventually { try cli.state(id) == "succeeded" }, "\((try? cli.run("item", id).stdout) ?? "")")
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "untouched\n")
+        #expect(try cli.run("item", id).stdout.contains(#"{"lr":0.5}"#))
+
+        // A tag named like the abbreviated commit, on other code.
+        let short = String(commit.prefix(8))
+        _ = try cli.write("repo/train.sh", "echo EVIL\n")
+        _ = try git(["commit", "--quiet", "-am", "evil"], in: repository)
+        _ = try git(["tag", short], in: repository)
+        #expect(try cli.run("job", "create", "short", "--git", "file://\(repository.path)", "--commit", short, "--entrypoint", "sh train.sh").status == 0)
+        let hijacked = try cli.enqueueID("short", "--queue", "local")
+        #expect(try eventually { try cli.state(hijacked) == "failed" })
+        let shown = try cli.run("item", hijacked).stdout
+        #expect(!shown.contains("EVIL") && shown.contains("a tag or branch of that name hides the commit"), "\(shown)")
+    }
+
     /// A cancel or a drain while the item is still being prepared (a slow `pip install`, here a "python" that hangs) stops the
     /// preparation; it used to run on, and a draining agent waited for it without end.
     @Test(arguments: [false, true]) func cancelOrDrainStopsAPreparationStep(drain: Bool) throws {

@@ -49,6 +49,47 @@ import TestSupport
         #expect(!FileManager.default.isExecutableFile(atPath: target.appendingPathComponent("data/a.txt").path))
     }
 
+    /// A blob damaged on disk is found when it is used, and storing the same content again repairs it.
+    @Test func aDamagedBlobFailsClearlyAndIsRepairedByStoringItAgain() throws {
+        let store = ArtifactStore(root: TestScratch.directory("artifacts"))
+        let tree = try makeTree(["train.py": "print('real')\n"])
+        let snapshot = try store.snapshot(directory: tree)
+        let blob = try store.blobURL(snapshot.manifest.files[0].digest)
+        try Data("print('CORRUPTED')\n".utf8).write(to: blob)
+        #expect(throws: ArtifactError.self) { try store.materialize(digest: snapshot.digest, into: TestScratch.directory("out")) }
+        _ = try store.snapshot(directory: tree)
+        let target = TestScratch.directory("out")
+        try store.materialize(digest: snapshot.digest, into: target)
+        #expect(try String(contentsOf: target.appendingPathComponent("train.py"), encoding: .utf8) == "print('real')\n")
+    }
+
+    /// The digest depends on the content alone: not on the order names are listed in, nor on how a name's accents
+    /// are spelled in Unicode; and a snapshot never captures the data directory it is stored in.
+    @Test func digestsDependOnContentOnly() throws {
+        let store = ArtifactStore(root: TestScratch.directory("artifacts"))
+        // Two names Swift's String holds equal (so no dictionary here), written in either order.
+        let files = [("caf\u{E9}.py", "a"), ("cafe\u{301}.py", "b")]
+        func tree(_ order: [(String, String)]) throws -> URL {
+            let root = TestScratch.directory("tree")
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            for (name, content) in order { try Data(content.utf8).write(to: root.appendingPathComponent(name)) }
+            return root
+        }
+        let one = try store.snapshot(directory: try tree(files))
+        let two = try store.snapshot(directory: try tree(files.reversed()))
+        #expect(one.manifest.files.count == 2)
+        #expect(one.digest == two.digest)
+
+        let home = TestScratch.directory("home")
+        let data = home.appendingPathComponent(".local/share/launchdeck", isDirectory: true)
+        let inHome = ArtifactStore(root: data.appendingPathComponent("artifacts"))
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        try Data("code".utf8).write(to: home.appendingPathComponent("train.py"))
+        let first = try inHome.snapshot(directory: home)
+        #expect(first.manifest.files.map(\.path) == ["train.py"])
+        #expect(try inHome.snapshot(directory: home).digest == first.digest)
+    }
+
     @Test func notADirectoryIsAClearError() {
         let store = ArtifactStore(root: TestScratch.directory("artifacts"))
         #expect(throws: ArtifactError.self) { try store.snapshot(directory: URL(fileURLWithPath: "/nonexistent/dir")) }
