@@ -22,8 +22,9 @@ enum JobWorkspace {
             }
         case .git(let url, let commit):
             await reporter.log(.build, "git clone \(url) @ \(commit)")
+            // No prompt may wait for an answer nobody gives: not git's for a password, not ssh's for an unknown host key.
             let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "GIT_TERMINAL_PROMPT": "0",
-                               "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/"]
+                               "GIT_SSH_COMMAND": "ssh -o BatchMode=yes", "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/"]
             try await runner.step(ProcessSpec(executable: "git", arguments: ["-c", "protocol.ext.allow=never", "clone", "--quiet", "--no-checkout",
                                                                               "--", url, context.workDirectory.path], environment: environment),
                                   reporter: reporter, what: "git clone")
