@@ -49,6 +49,13 @@ public struct ContainerTarget: LaunchTarget {
         _ = await CommandProbe.output(runtime.path, ["rm", "--force", Self.containerName(context.item)], timeout: .seconds(15))
     }
 
+    /// The environment file holds the queue's secrets; a failed run's work directory is kept to look into.
+    public func afterRun(_ context: RunContext) async {
+        try? FileManager.default.removeItem(at: context.workDirectory.appendingPathComponent(Self.environmentFileName))
+    }
+
+    static let environmentFileName = ".launchdeck-env"
+
     static func containerName(_ item: LaunchItem) -> String { "launchdeck-\(item.id.lowercased())" }
 
     /// Builds (or reuses) the image for a code or git job.
@@ -106,7 +113,7 @@ public struct ContainerTarget: LaunchTarget {
         var environment = context.queueEnvironment
         environment.merge(context.launchEnvironment) { $1 }
         let text = environment.keys.sorted().map { "\($0)=\(environment[$0]!.replacingOccurrences(of: "\n", with: " "))" }.joined(separator: "\n") + "\n"
-        return try JobWorkspace.writeOwnFile(Data(text.utf8), named: ".launchdeck-env", in: context.workDirectory, mode: 0o600)
+        return try JobWorkspace.writeOwnFile(Data(text.utf8), named: Self.environmentFileName, in: context.workDirectory, mode: 0o600)
     }
 }
 

@@ -80,7 +80,14 @@ final class ItemRun: Sendable {
             }
             // The build's last progress stays until the job reports its own. The guard starts while the item is
             // recorded as running; the job itself only once that is stored.
-            let status = try await runWithTimeout(spec, context: context, target: target, runner: runner) { try await reporter.enter(.running) }
+            let status: Outcome
+            do {
+                status = try await runWithTimeout(spec, context: context, target: target, runner: runner) { try await reporter.enter(.running) }
+                await target.afterRun(context)
+            } catch {
+                await target.afterRun(context)
+                throw error
+            }
             await sink.flush()
             if stoppedFor != nil {
                 await finishStopped(context: context, target: target)
@@ -150,7 +157,7 @@ final class ItemRun: Sendable {
         var last = ""
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(500))
-            guard let data = FileManager.default.contents(atPath: path),
+            guard let data = readProgressFile(path),
                   let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init), line != last else { continue }
             last = line
             let text = line.hasPrefix(ProgressLine.prefix) ? line : ProgressLine.prefix + line
@@ -158,6 +165,19 @@ final class ItemRun: Sendable {
                 await sink.report(phase: "run", current: progress.current, total: progress.total, message: progress.message)
             }
         }
+    }
+
+    /// The job names the progress file's place by its code: a link to a FIFO would block this read, one to
+    /// /dev/zero never end it. Only a regular file is read, without following a link, and only its last 64 KiB.
+    static func readProgressFile(_ path: String) -> Data? {
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let size = UInt64(max(0, info.st_size))
+        try? handle.seek(toOffset: size > 65_536 ? size - 65_536 : 0)
+        return try? handle.read(upToCount: 65_536)
     }
 
     private func finishStopped(context: RunContext, target: any LaunchTarget) async {

@@ -22,9 +22,13 @@ enum JobWorkspace {
             }
         case .git(let url, let commit):
             await reporter.log(.build, "git clone \(url) @ \(commit)")
-            // No prompt may wait for an answer nobody gives: not git's for a password, not ssh's for an unknown host key.
-            let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "GIT_TERMINAL_PROMPT": "0",
-                               "GIT_SSH_COMMAND": "ssh -o BatchMode=yes", "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/"]
+            // No prompt may wait for an answer nobody gives: not git's for a password, not ssh's for an unknown host key
+            // (unless the user set their own ssh command in git's configuration, which this would override).
+            var environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "GIT_TERMINAL_PROMPT": "0",
+                               "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/"]
+            if await CommandProbe.output("git", ["config", "--get", "core.sshCommand"]) == nil {
+                environment["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
+            }
             try await runner.step(ProcessSpec(executable: "git", arguments: ["-c", "protocol.ext.allow=never", "clone", "--quiet", "--no-checkout",
                                                                               "--", url, context.workDirectory.path], environment: environment),
                                   reporter: reporter, what: "git clone")
@@ -35,7 +39,10 @@ enum JobWorkspace {
             // so a job version always runs the code it was made from.
             let head = Mutex("")
             try await runner.step(ProcessSpec(executable: "git", arguments: ["-C", context.workDirectory.path, "rev-parse", "HEAD"], environment: environment),
-                                  reporter: reporter, what: "git rev-parse HEAD") { line in head.withLock { $0 = line } }
+                                  reporter: reporter, what: "git rev-parse HEAD") { line in
+                // Only the hash: a warning on stderr ("refname is ambiguous") may come last.
+                if !line.isEmpty, line.allSatisfy({ $0.isASCII && $0.isHexDigit }) { head.withLock { $0 = line } }
+            }
             let checkedOut = head.withLock { $0 }.trimmingCharacters(in: .whitespaces)
             guard checkedOut.hasPrefix(commit.lowercased()) else {
                 throw RunError.prepare("\(commit) checked out as \(checkedOut): a tag or branch of that name hides the commit; create the job with the full commit hash")

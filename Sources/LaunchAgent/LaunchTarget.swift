@@ -79,6 +79,8 @@ public protocol LaunchTarget: Sendable {
     func cancel(_ context: RunContext) async
     /// Removes what an earlier, lost attempt of the same item may have left running.
     func cleanUpEarlierAttempt(_ context: RunContext) async
+    /// After the run ended, however it ended: removes what must not stay in a kept work directory (secrets).
+    func afterRun(_ context: RunContext) async
     /// Progress the target's own tool reports in the run's output (srun saying the job waits for resources); the
     /// line is kept in the logs either way.
     func progress(in line: String, stream: LogStream) -> (phase: String, message: String)?
@@ -87,6 +89,7 @@ public protocol LaunchTarget: Sendable {
 extension LaunchTarget {
     public func cancel(_ context: RunContext) async {}
     public func cleanUpEarlierAttempt(_ context: RunContext) async {}
+    public func afterRun(_ context: RunContext) async {}
     public func progress(in line: String, stream: LogStream) -> (phase: String, message: String)? { nil }
 }
 

@@ -76,8 +76,10 @@ public struct JobSpec: Sendable, Hashable, Codable {
             if !digest.hasPrefix("sha256:") { issues.append(ValidationIssue(path: "source.digest", message: "expected sha256:<hex>")) }
         case .git(let url, let commit):
             if url.isEmpty || url.hasPrefix("-") { issues.append(ValidationIssue(path: "source.git", message: "\"\(url.escapedForMessage)\" is not a repository URL")) }
-            if commit.count < 7 || commit.count > 64 || !commit.allSatisfy({ $0.isASCII && $0.isHexDigit }) {
-                issues.append(ValidationIssue(path: "source.commit", message: "\"\(commit.escapedForMessage)\" is not a commit hash (7 to 64 hex digits)"))
+            // The full hash only: git reads an abbreviated one as a tag or branch of that name first, and a repository
+            // can hold a commit made to share a short prefix, so only the whole hash pins the code a version runs.
+            if ![40, 64].contains(commit.count) || !commit.allSatisfy({ $0.isASCII && $0.isHexDigit }) {
+                issues.append(ValidationIssue(path: "source.commit", message: "\"\(commit.escapedForMessage)\" is not a full commit hash (40 hex digits, or 64 in a SHA-256 repository; git rev-parse HEAD)"))
             }
         case .image(let reference):
             if let problem = ImageReference.problem(in: reference) {

@@ -14,8 +14,9 @@ public enum SecretRedactor {
     public static func isSecret(name: String) -> Bool {
         let words = self.words(name)
         guard let last = words.last else { return false }
-        // PASS only in environment-variable style (DB_PASS), not a hyperparameter such as two_pass.
-        let lastSecret = lastWords.contains(last) && (last != "PASS" || name == name.uppercased())
+        // PASS as in DB_PASS or smtpPass, not the passes of a model (two_pass, forward_pass).
+        let passes = ["TWO", "MULTI", "SINGLE", "FORWARD", "BACKWARD", "FIRST", "SECOND", "ONE", "EACH", "PER", "NUM", "BY"]
+        let lastSecret = lastWords.contains(last) && (last != "PASS" || !(words.dropLast().last.map(passes.contains) ?? false))
         return lastSecret || words.contains { word in
             secretWords.contains(word) || secretEndings.contains { word.hasSuffix($0) }
         }

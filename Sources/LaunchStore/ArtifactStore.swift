@@ -67,25 +67,26 @@ public struct ArtifactStore: Sendable {
             }
             let target = directory.appendingPathComponent(entry.path)
             try manager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try copyVerified(entry.digest, to: target, path: entry.path)
-            try manager.setAttributes([.posixPermissions: entry.executable ? 0o755 : 0o644], ofItemAtPath: target.path)
+            try copyVerified(entry.digest, to: target, path: entry.path, mode: entry.executable ? 0o755 : 0o644)
         }
     }
 
     /// Copies a blob, hashing it on the way: a blob damaged on disk fails the run with a clear error instead of
     /// running code the job was never made from.
-    private func copyVerified(_ digest: String, to target: URL, path: String) throws {
+    private func copyVerified(_ digest: String, to target: URL, path: String, mode: mode_t) throws {
         guard let input = FileHandle(forReadingAtPath: try blobURL(digest).path) else { throw ArtifactError.unreadable(try blobURL(digest).path) }
         defer { try? input.close() }
-        guard FileManager.default.createFile(atPath: target.path, contents: nil),
-              let output = FileHandle(forWritingAtPath: target.path) else { throw ArtifactError.unwritable(target.path) }
-        defer { try? output.close() }
+        // A new file, never one already there nor through a link: the directory is new and the manifest verified.
+        let descriptor = open(target.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw ArtifactError.unwritable("\(target.path): \(String(cString: strerror(errno)))") }
+        let output = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         var hasher = SHA256()
         while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
             hasher.update(data: chunk)
             try output.write(contentsOf: chunk)
         }
         guard "sha256:" + hasher.finalize().map({ String(format: "%02x", $0) }).joined() == digest else {
+            unlink(target.path)
             throw ArtifactError.damaged("\(digest) (\(path))")
         }
     }
@@ -107,11 +108,14 @@ public struct ArtifactStore: Sendable {
         for name in names {
             let url = directory.appendingPathComponent(name)
             let path = relative.isEmpty ? name : "\(relative)/\(name)"
-            guard !name.contains("\u{FFFD}") else {
-                // Foundation reads names as UTF-8; one that is not cannot be opened again by the name it gives.
-                throw ArtifactError.unreadable("\(directory.path)/\(name): the file name is not UTF-8; rename it")
+            // Foundation reads names as UTF-8 and gives U+FFFD for bytes that are not: such a file cannot be found again
+            // by the name it gives, and failed with "the file doesn't exist".
+            guard let attributes = try? manager.attributesOfItem(atPath: url.path) else {
+                if name.contains("\u{FFFD}") {
+                    throw ArtifactError.unreadable("\(directory.path)/\(name): the file name is not UTF-8; rename it")
+                }
+                throw ArtifactError.unreadable(url.path)
             }
-            let attributes = try manager.attributesOfItem(atPath: url.path)
             switch attributes[.type] as? FileAttributeType {
             case .typeDirectory?:
                 if Self.skippedDirectories.contains(name) || url.standardizedFileURL.path == data { continue }

@@ -30,15 +30,17 @@ public struct RuntimeDirectory: Sendable {
         } catch {
             throw StoreError.storage("cannot create runtime directory \(url.path): \(error.localizedDescription)")
         }
-        // /tmp is shared: a directory someone else made there first (or a symlink) would let them read what we
-        // put in it and stand in for our sockets. One of ours that others may enter (made with the umask by
-        // another process a moment ago) is closed to them instead.
+        // /tmp is shared: a directory someone else made there first (or a symlink), or one others could write to
+        // (they may have left a fake socket in it), would let them read what we put there and stand in for our
+        // sockets. One of ours others may only enter (made with the umask by another process a moment ago) is closed.
         for directory in [url.deletingLastPathComponent(), url] {
             var info = stat()
-            guard lstat(directory.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid() else {
-                throw StoreError.storage("runtime directory \(directory.path) is not a directory of this user (another user's, or a link)")
+            guard lstat(directory.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid(), info.st_mode & 0o022 == 0 else {
+                throw StoreError.storage("runtime directory \(directory.path) is not a private directory of this user (another user's, a link, or writable by others); remove it")
             }
-            if info.st_mode & 0o077 != 0 { _ = chmod(directory.path, 0o700) }
+            if info.st_mode & 0o077 != 0, chmod(directory.path, 0o700) != 0 {
+                throw StoreError.storage("cannot make runtime directory \(directory.path) private: \(String(cString: strerror(errno)))")
+            }
         }
     }
 

@@ -18,7 +18,7 @@ struct JobCreate: AsyncParsableCommand {
     @Argument(help: "Job name.") var name: String
     @Option(help: "Directory to snapshot as the job's code.") var dir: String?
     @Option(help: "Git repository URL.") var git: String?
-    @Option(help: "Git commit (with --git).") var commit: String?
+    @Option(help: "Git commit, the full hash (with --git; git rev-parse HEAD).") var commit: String?
     @Option(help: "Container image reference.") var image: String?
     @Option(help: "Command to run, quoted as in a shell (no shell runs it), e.g. 'python train.py --epochs 3'.") var entrypoint: String
     @Option(help: "requirements.txt to install for the job.") var requirements: String?

@@ -1,3 +1,4 @@
+import Foundation
 @testable import LaunchAgent
 import LaunchModel
 import TestSupport
@@ -15,6 +16,24 @@ import Testing
         #expect(ProgressLine.job("launchdeck:progress /") == nil)
         #expect(ProgressLine.job("launchdeck:progress // x") == nil)
         #expect(ProgressLine.job("launchdeck:progress nan/3") == nil)
+    }
+
+    /// The progress file's place is the job's to choose: a FIFO or /dev/zero behind it must not hang or flood the agent.
+    @Test func theProgressFileIsReadOnlyWhenItIsARegularFile() throws {
+        let directory = TestScratch.directory("progress")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let regular = directory.appendingPathComponent("regular")
+        try Data("3/10 epoch\n".utf8).write(to: regular)
+        #expect(ItemRun.readProgressFile(regular.path) == Data("3/10 epoch\n".utf8))
+        let fifo = directory.appendingPathComponent("fifo")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        #expect(ItemRun.readProgressFile(fifo.path) == nil)
+        let zero = directory.appendingPathComponent("zero")
+        try FileManager.default.createSymbolicLink(atPath: zero.path, withDestinationPath: "/dev/zero")
+        #expect(ItemRun.readProgressFile(zero.path) == nil)
+        let big = directory.appendingPathComponent("big")
+        try Data(repeating: UInt8(ascii: "x"), count: 1 << 20).write(to: big)
+        #expect(ItemRun.readProgressFile(big.path)?.count == 65_536)
     }
 
     /// Job output is untrusted: no line, however mangled, may crash the agent that reads it.

@@ -12,7 +12,7 @@ import Testing
 
     @Test func secretNamesAreToldByTheirWords() {
         for name in ["WANDB_API_KEY", "hf_token", "HF_TOKEN", "apiKey", "GITHUB_TOKEN", "PGPASSWORD", "client_secret", "accessToken",
-                     "AWS_SECRET_ACCESS_KEY", "db-password", "auth", "AUTHORIZATION", "MY_CREDENTIALS", "token", "key", "DB_PASS"] {
+                     "AWS_SECRET_ACCESS_KEY", "db-password", "auth", "AUTHORIZATION", "MY_CREDENTIALS", "token", "key", "DB_PASS", "db_pass", "smtpPass"] {
             #expect(SecretRedactor.isSecret(name: name), "\(name)")
         }
         for name in ["tokenizer_name", "max_tokens", "maxTokens", "key_dim", "keypoints", "author", "monkey_patch", "lr", "PATH", "HOME",

@@ -67,7 +67,9 @@ import TestSupport
     /// are spelled in Unicode; and a snapshot never captures the data directory it is stored in.
     @Test func digestsDependOnContentOnly() throws {
         let store = ArtifactStore(root: TestScratch.directory("artifacts"))
-        // Two names Swift's String holds equal (so no dictionary here), written in either order.
+        #if os(Linux)
+        // Two names Swift's String holds equal (so no dictionary here), written in either order. (macOS file
+        // systems hold them one name.)
         let files = [("caf\u{E9}.py", "a"), ("cafe\u{301}.py", "b")]
         func tree(_ order: [(String, String)]) throws -> URL {
             let root = TestScratch.directory("tree")
@@ -79,6 +81,7 @@ import TestSupport
         let two = try store.snapshot(directory: try tree(files.reversed()))
         #expect(one.manifest.files.count == 2)
         #expect(one.digest == two.digest)
+        #endif
 
         let home = TestScratch.directory("home")
         let data = home.appendingPathComponent(".local/share/launchdeck", isDirectory: true)
@@ -89,6 +92,21 @@ import TestSupport
         #expect(first.manifest.files.map(\.path) == ["train.py"])
         #expect(try inHome.snapshot(directory: home).digest == first.digest)
     }
+
+    #if os(Linux)
+    /// A file name that is not UTF-8 is named in the error, not reported as missing.
+    @Test func aNonUTF8FileNameIsNamed() throws {
+        let store = ArtifactStore(root: TestScratch.directory("artifacts"))
+        let tree = try makeTree(["ok.py": "x"])
+        let bytes: [UInt8] = Array(tree.path.utf8) + Array("/caf".utf8) + [0xE9] + Array(".py".utf8) + [0]
+        let descriptor = bytes.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+        #expect(descriptor >= 0)
+        close(descriptor)
+        #expect { try store.snapshot(directory: tree) } throws: { error in
+            "\(error)".contains("the file name is not UTF-8; rename it")
+        }
+    }
+    #endif
 
     @Test func notADirectoryIsAClearError() {
         let store = ArtifactStore(root: TestScratch.directory("artifacts"))

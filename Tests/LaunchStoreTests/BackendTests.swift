@@ -6,7 +6,7 @@ import Testing
 @Suite struct BackendTests {
     @Test func equalJobContentReturnsTheLatestVersion() async throws {
         let store = try StoreFixture()
-        let spec = JobSpec(source: .git(url: "https://example.com/r.git", commit: "0123abcd"), entrypoint: ["python", "t.py"],
+        let spec = JobSpec(source: .git(url: "https://example.com/r.git", commit: "0123abcd0123abcd0123abcd0123abcd0123abcd"), entrypoint: ["python", "t.py"],
                            hyperparameters: ["lr": 0.1])
         let first = try await store.backend.createJob(name: "t", spec: spec)
         let same = try await store.backend.createJob(name: "t", spec: spec)
