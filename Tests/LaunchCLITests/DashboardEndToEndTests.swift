@@ -39,7 +39,16 @@ import Testing
             eventually(timeout: timeout, every: 0.1) { screen.contains(text) }
         }
 
-        func kill() { run(["kill-server"]) }
+        /// Ends the server and what runs in its panes: `kill-server` alone was seen to leave a pane's dashboard
+        /// running (and its tmux server waiting for it) minutes after the test.
+        func kill() {
+            let panes = run(["list-panes", "-a", "-F", "#{pane_pid}"]).split(separator: "\n").compactMap { pid_t($0) }
+            run(["kill-server"])
+            for pane in panes {
+                Glibc.kill(-pane, SIGKILL)
+                Glibc.kill(pane, SIGKILL)
+            }
+        }
     }
 
     @Test func aUserSessionFromOpenToQuit() throws {
