@@ -32,13 +32,13 @@ public struct ConfigEditSession: Sendable {
 
     /// Lines the header takes, so issue lines can point into the file as the user sees it.
     public var headerLineCount: Int {
-        header.isEmpty ? 0 : header.split(separator: "\n", omittingEmptySubsequences: false).count - 1
+        rejectedText == nil ? 0 : Self.headerLines(issueCount: issues.count)
     }
 
     /// The current issues with their lines counted in the file the editor opens (below the header), as the header
     /// itself, the errors printed by `queue edit` and the dashboard's overlay all show them.
     public var issuesInFile: [ValidationIssue] {
-        let offset = rejectedText == nil ? 0 : Self.headerLines(issueCount: issues.count)
+        let offset = headerLineCount
         return issues.map { issue in
             var shown = issue
             shown.line = issue.line.map { $0 + offset }

@@ -8,15 +8,15 @@ public enum SecretRedactor {
     /// Words that make a name secret as its last word only: `WANDB_API_KEY`, `hf_token`, `DB_PASS`, but not `key_dim`,
     /// `max_tokens` or `tokenizer_name`, hyperparameters whose values views and logs must keep showing.
     static let lastWords = ["KEY", "TOKEN", "PASS"]
+    /// PASS as in DB_PASS or smtpPass, not the passes of a model (two_pass, forward_pass).
+    static let modelPasses: Set<String> = ["TWO", "MULTI", "SINGLE", "FORWARD", "BACKWARD", "FIRST", "SECOND", "ONE", "EACH", "PER", "NUM", "BY"]
 
     /// Whether a name (an environment variable, a hyperparameter, a configuration key) looks like it holds a secret,
     /// by its words: split at `_`, `-`, `.` and camelCase humps.
     public static func isSecret(name: String) -> Bool {
         let words = self.words(name)
         guard let last = words.last else { return false }
-        // PASS as in DB_PASS or smtpPass, not the passes of a model (two_pass, forward_pass).
-        let passes = ["TWO", "MULTI", "SINGLE", "FORWARD", "BACKWARD", "FIRST", "SECOND", "ONE", "EACH", "PER", "NUM", "BY"]
-        let lastSecret = lastWords.contains(last) && (last != "PASS" || !(words.dropLast().last.map(passes.contains) ?? false))
+        let lastSecret = lastWords.contains(last) && (last != "PASS" || !(words.dropLast().last.map(modelPasses.contains) ?? false))
         return lastSecret || words.contains { word in
             secretWords.contains(word) || secretEndings.contains { word.hasSuffix($0) }
         }
@@ -127,7 +127,8 @@ extension SecretRedactor {
         var result = ""
         var rest = Substring(text)
         while let scheme = rest.range(of: "://") {
-            let isHTTP = rest[..<scheme.lowerBound].lowercased().hasSuffix("http") || rest[..<scheme.lowerBound].lowercased().hasSuffix("https")
+            let before = rest[..<scheme.lowerBound].lowercased()
+            let isHTTP = before.hasSuffix("http") || before.hasSuffix("https")
             result += rest[..<scheme.upperBound]
             rest = rest[scheme.upperBound...]
             let authority = rest.prefix { !"/ \t?#".contains($0) }

@@ -54,7 +54,24 @@ public struct ArtifactStore: Sendable {
     }
 
     static func digest(of data: Data) -> String {
-        "sha256:" + SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        name(SHA256.hash(data: data))
+    }
+
+    /// `sha256:` and the hash in hex: how blobs and snapshots are named.
+    static func name(_ hash: SHA256.Digest) -> String {
+        "sha256:" + hash.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Copies `input` to `output` in 1 MiB chunks, hashing on the way; returns the digest and the size.
+    private static func copyHashing(_ input: FileHandle, to output: FileHandle) throws -> (digest: String, size: Int64) {
+        var hasher = SHA256()
+        var size: Int64 = 0
+        while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+            try output.write(contentsOf: chunk)
+            size += Int64(chunk.count)
+        }
+        return (name(hasher.finalize()), size)
     }
 
     /// Writes a snapshot's files into a directory (which must not hold them yet).
@@ -80,12 +97,7 @@ public struct ArtifactStore: Sendable {
         let descriptor = open(target.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw ArtifactError.unwritable("\(target.path): \(String(cString: strerror(errno)))") }
         let output = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        var hasher = SHA256()
-        while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
-            hasher.update(data: chunk)
-            try output.write(contentsOf: chunk)
-        }
-        guard "sha256:" + hasher.finalize().map({ String(format: "%02x", $0) }).joined() == digest else {
+        guard try Self.copyHashing(input, to: output).digest == digest else {
             unlink(target.path)
             throw ArtifactError.damaged("\(digest) (\(path))")
         }
@@ -138,20 +150,14 @@ public struct ArtifactStore: Sendable {
         let temporary = try temporaryURL()
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
               let output = FileHandle(forWritingAtPath: temporary.path) else { throw ArtifactError.unwritable(temporary.path) }
-        var hasher = SHA256()
-        var size: Int64 = 0
+        let digest: String, size: Int64
         do {
-            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
-                hasher.update(data: chunk)
-                try output.write(contentsOf: chunk)
-                size += Int64(chunk.count)
-            }
+            (digest, size) = try Self.copyHashing(input, to: output)
             try output.close()
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw ArtifactError.unwritable("\(file.path): \(error.localizedDescription)")
         }
-        let digest = "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
         try place(temporary, as: digest)
         return (digest, size)
     }

@@ -4,16 +4,7 @@ import Testing
 /// The local-process target's ways of getting code and dependencies, and its timeout.
 @Suite(.serialized) struct LocalProcessTargetTests {
     func git(_ arguments: [String], in directory: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", directory.path, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+        try programOutput(["git", "-C", directory.path, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments)
     }
 
     @Test func gitJobsRunTheCommittedCode() throws {

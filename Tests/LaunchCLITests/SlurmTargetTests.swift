@@ -141,15 +141,9 @@ import Testing
 
     /// States of this user's Slurm jobs with that name, as squeue prints them.
     static func slurmJobs(named name: String) -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["squeue", "--me", "--noheader", "--name", name, "--format", "%T"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return ["squeue failed to start"] }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        guard let output = try? programOutput(["squeue", "--me", "--noheader", "--name", name, "--format", "%T"]) else {
+            return ["squeue failed to start"]
+        }
         return output.split(separator: "\n").map(String.init)
     }
 }
