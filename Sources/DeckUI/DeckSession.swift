@@ -201,7 +201,7 @@ public final class DeckSession {
             app.flash(.error, "queue \(name) not found")
             return
         }
-        var session = edits[name] ?? ConfigEditSession(target: queue.target, original: queue.config.text)
+        var session = edits[name] ?? ConfigEditSession(target: queue.target, original: queue.config.text, baseVersion: queue.configVersion)
         do {
             let file = try editFileOf[name] ?? editFiles.privateFile(prefix: "queue-\(name)", extension: "yaml")
             editFileOf[name] = file
@@ -215,11 +215,29 @@ public final class DeckSession {
                 try? FileManager.default.removeItem(at: file)
                 app.flash(.info, "queue \(name): no changes")
             case .saved(let config):
-                if let failure = blockingError({ _ = try await backend.updateQueueConfig(name: name, config: config) }) {
+                let version = session.baseVersion
+                let outcome = blocking { () -> ConfigSaveOutcome in
+                    do {
+                        _ = try await backend.updateQueueConfig(name: name, config: config, expectedVersion: version)
+                        return .saved
+                    } catch LaunchError.conflict(let message) {
+                        guard let current = try? await backend.queue(named: name) else { return .failed(message) }
+                        return .conflict(current)
+                    } catch {
+                        return .failed("\(error)")
+                    }
+                } ?? .failed("the store did not answer")
+                switch outcome {
+                case .conflict(let current):
+                    // Saved by someone else meanwhile: the user's text and theirs, nothing thrown away.
+                    session.conflicted(text, currentText: current.config.text, currentVersion: current.configVersion)
+                    edits[name] = session
+                    app.state.overlay = .editFailed(queue: name, issues: session.issues.map(\.description))
+                case .failed(let failure):
                     session.storeFailed(text, reason: failure)
                     edits[name] = session
                     app.state.overlay = .editFailed(queue: name, issues: ["\(failure)"])
-                } else {
+                case .saved:
                     edits[name] = nil
                     editFileOf[name] = nil
                     try? FileManager.default.removeItem(at: file)
@@ -240,6 +258,12 @@ public final class DeckSession {
             edits[name] = session
             app.flash(.error, "editor: \(error)")
         }
+    }
+
+    private enum ConfigSaveOutcome: Sendable {
+        case saved
+        case conflict(Queue)
+        case failed(String)
     }
 
     private func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) -> T? {

@@ -96,8 +96,9 @@ struct DetailScreen {
             lines += status.events.map { [("  " + $0, .dim)] }
         }
         lines.append([("Environment (secrets redacted)", .header)])
-        for key in env.environmentVariables.keys.sorted() {
-            let value = SecretRedactor.isSecret(name: key) ? SecretRedactor.marker : env.environmentVariables[key]!
+        let variables = SecretRedactor.redactEnvironment(env.environmentVariables)
+        for key in variables.keys.sorted() {
+            let value = variables[key]!
             lines.append([("  \(key)=", .yamlKey), (value, .yamlValue)])
         }
         return lines

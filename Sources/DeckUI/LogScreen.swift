@@ -125,21 +125,3 @@ struct LogScreen {
         return result
     }
 }
-
-/// Job output and user text made inert before it is drawn: escape sequences and control characters are shown
-/// as visible text (`^[`, `\x07`), never sent to the terminal; invalid UTF-8 was already replaced on decoding.
-public enum TerminalTextSafety {
-    public static func inert(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) }) else { return text }
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x09: result += "    "
-            case 0x1B: result += "^["
-            case 0x00..<0x20, 0x7F, 0x80..<0xA0: result += "\\x" + String(format: "%02x", scalar.value)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
-}

@@ -41,7 +41,7 @@ public struct ScreenBuffer: Sendable {
         var column = x
         for character in shown {
             let characterWidth = DisplayWidth.of(character)
-            let safe = character.unicodeScalars.contains { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) } ? "?" : String(character)
+            let safe = character.unicodeScalars.contains(where: TerminalTextSafety.isUnsafe) ? "?" : String(character)
             if characterWidth == 0 { continue }
             guard column + characterWidth <= width else { break }
             if column >= 0 {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import LaunchModel
 import LaunchStore
 
@@ -15,14 +18,23 @@ public struct AgentConfiguration: Sendable {
     public var leaseSeconds: Double = 30
     /// On SIGTERM: how long running items may go on before they are stopped and returned to their queues.
     public var drainGrace: Duration = .seconds(30)
-    /// Between SIGTERM and SIGKILL when a run is cancelled or times out.
+    /// Between SIGTERM and SIGKILL when a run is cancelled or times out (at most a quarter of the lease: FenceTiming).
     public var stopGraceSeconds: Double = 5
     public var probeInterval: Duration = .seconds(300)
     public var data: DataDirectory
-    /// Where item work directories and virtualenvs live: the data directory unless `--work-dir` names another,
-    /// which a Slurm queue's compute nodes must see (the database must stay on a local disk: SQLite's locks do not
-    /// hold on network file systems).
+    /// Where item work directories and virtualenvs live: beside the data directory (`<data dir>-work`), never inside
+    /// it, so a job's directory leads nowhere near the store; or where `--work-dir` says, which a Slurm queue's
+    /// compute nodes must see (the database must stay on a local disk: SQLite's locks do not hold on network file
+    /// systems).
     public var workArea: URL
+    /// Where the agent keeps what must outlive it and is not the store's: its outbox of attempt reports.
+    public var stateDirectory: URL
+    /// The Unix user local-process jobs run as (`--run-as`), or nil for the agent's own.
+    public var runAs: JobIdentity?
+    /// The umask jobs get: the one the agent was started with (LaunchDeck's own files are written with 077).
+    public var jobUmask: mode_t?
+    /// Whether git jobs may clone local paths and file:// URLs (any repository the agent's user can read).
+    public var allowLocalGit = false
     public var runtime: RuntimeDirectory
     /// The `launchdeck-guard` program each job runs under.
     public var guardPath: String
@@ -35,7 +47,9 @@ public struct AgentConfiguration: Sendable {
         self.queues = queues
         self.maxJobs = maxJobs
         self.data = data
-        self.workArea = data.url
+        self.workArea = data.workAreaURL
+        self.stateDirectory = data.agentStateURL
+        self.jobUmask = PrivateFiles.startingUmask
         self.runtime = runtime
         self.guardPath = guardPath
         self.version = version
@@ -43,6 +57,7 @@ public struct AgentConfiguration: Sendable {
 
     public func validate() throws {
         var issues: [ValidationIssue] = []
+        do { try Names.validateAgentName(name) } catch { issues.append(ValidationIssue(path: "--name", message: "\(error)")) }
         if queues.isEmpty { issues.append(ValidationIssue(path: "--queue", message: "give at least one queue to poll")) }
         for queue in queues {
             do { try Names.validateQueueName(queue) } catch { issues.append(ValidationIssue(path: "--queue", message: "\(error)")) }
@@ -54,4 +69,7 @@ public struct AgentConfiguration: Sendable {
 
     var workRoot: URL { workArea.appendingPathComponent("work", isDirectory: true) }
     var venvRoot: URL { workArea.appendingPathComponent("venvs", isDirectory: true) }
+
+    /// When guards must begin stopping jobs whose lease is not renewed (see FenceTiming).
+    public var fenceTiming: FenceTiming { FenceTiming(leaseSeconds: leaseSeconds, stopGraceSeconds: stopGraceSeconds) }
 }

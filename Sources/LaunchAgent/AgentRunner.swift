@@ -4,7 +4,8 @@ import LaunchStore
 import Logging
 
 /// The agent loop: polls its queues, keeps at most `maxJobs` items in flight, heartbeats, and drains on request.
-/// Each item runs in its own task, so a slow build never blocks another item or the heartbeat.
+/// Each item runs in a task of its own, so a slow build never blocks another item or the heartbeat; the heartbeat,
+/// the environment probe and the outbox's deliveries run beside the loop, all in one task group.
 public actor AgentRunner {
     let backend: any LaunchBackend
     let configuration: AgentConfiguration
@@ -12,6 +13,7 @@ public actor AgentRunner {
     let logger: Logger
     private let doorbell = Doorbell()
     private let jobVersions = JobVersionCache()
+    private let outbox: AttemptOutbox
     private var runs: [String: ItemRun] = [:]
     /// Work directories of succeeded runs being deleted after their slot was freed; waited for before the agent stops.
     private var cleanups: [String: Task<Void, Never>] = [:]
@@ -26,6 +28,7 @@ public actor AgentRunner {
         self.configuration = configuration
         self.targets = targets
         self.logger = logger
+        outbox = AttemptOutbox(stateDirectory: configuration.stateDirectory, agent: configuration.id, backend: backend, logger: logger)
         status = StatusBoard()
     }
 
@@ -36,6 +39,7 @@ public actor AgentRunner {
     /// Runs until drained. Call `drain()` (on SIGTERM) to stop.
     public func run() async throws {
         try configuration.runtime.create()
+        try await outbox.open()
         environment = await EnvironmentProbe.probe(configuration)
         let now = Date()
         try await backend.registerAgent(Agent(
@@ -54,37 +58,44 @@ public actor AgentRunner {
             server.close()
         }
         await publishStatus()
-        let heartbeat = Task { await heartbeatLoop() }
-        let probe = Task { await probeLoop() }
-        defer {
-            heartbeat.cancel()
-            probe.cancel()
-        }
+        // Reports that agents before this one could not deliver go first.
+        await outbox.deliverPending()
 
-        while !draining {
-            let free = configuration.maxJobs - runs.count
-            if free > 0 {
-                do {
-                    let items = try await backend.lease(agent: configuration.id, queues: configuration.queues, max: free,
-                                                        leaseFor: configuration.leaseSeconds)
-                    for item in items { start(item) }
-                    // A full batch means there may be more: lease again at once.
-                    if !items.isEmpty && items.count == free { continue }
-                } catch {
-                    logger.error("lease failed: \(error)")
-                    record("lease failed: \(error)")
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.heartbeatLoop() }
+            group.addTask { await self.probeLoop() }
+            group.addTask { await self.deliveryLoop() }
+            while !draining {
+                let free = configuration.maxJobs - runs.count
+                if free > 0 {
+                    do {
+                        let sentAt = BootInstant.now
+                        let items = try await backend.lease(agent: configuration.id, queues: configuration.queues, max: free,
+                                                            leaseFor: configuration.leaseSeconds)
+                        for item in items {
+                            let run = start(item, leaseSentAt: sentAt)
+                            group.addTask {
+                                let leftover = await run.run()
+                                await self.finished(item.id, leaving: leftover)
+                            }
+                        }
+                        // A full batch means there may be more: lease again at once.
+                        if !items.isEmpty && items.count == free { continue }
+                    } catch {
+                        logger.error("lease failed: \(error)")
+                        record("lease failed: \(error)")
+                    }
                 }
+                await doorbell.wait(upTo: configuration.pollInterval)
             }
-            await doorbell.wait(upTo: configuration.pollInterval)
+            await finishDrain()
+            await deliverBeforeStopping()
+            for cleanup in Array(cleanups.values) { await cleanup.value }
+            // The loops end at once when cancelled; waited for by the group, none can write after "stopped".
+            group.cancelAll()
         }
-        await finishDrain()
-        for cleanup in Array(cleanups.values) { await cleanup.value }
-        heartbeat.cancel()
-        probe.cancel()
-        // Both end at once when cancelled; waited for, neither can write after the agent is recorded stopped.
-        _ = await heartbeat.value
-        _ = await probe.value
         try? await backend.updateAgent(id: configuration.id, state: .stopped, environment: nil)
+        await outbox.close()
         record("stopped")
         logger.info("agent stopped", metadata: ["id": "\(configuration.id)"])
     }
@@ -98,15 +109,12 @@ public actor AgentRunner {
         await doorbell.ring()
     }
 
-    private func start(_ item: LaunchItem) {
-        let run = ItemRun(item: item, backend: backend, configuration: configuration, targets: targets, jobVersions: jobVersions,
-                          logger: logger)
+    private func start(_ item: LaunchItem, leaseSentAt: BootInstant) -> ItemRun {
+        let run = ItemRun(item: item, leaseSentAt: leaseSentAt, backend: backend, configuration: configuration, targets: targets,
+                          jobVersions: jobVersions, outbox: outbox, logger: logger)
         runs[item.id] = run
         record("leased \(item.id) (\(item.jobReference), attempt \(item.attempts))")
-        Task {
-            let leftover = await run.run()
-            await self.finished(item.id, leaving: leftover)
-        }
+        return run
     }
 
     private func finished(_ id: String, leaving directory: URL?) async {
@@ -140,16 +148,41 @@ public actor AgentRunner {
         }
     }
 
+    /// Undelivered reports get a few more tries before the agent stops; what is left stays in the outbox for the
+    /// next agent started on this state directory.
+    private func deliverBeforeStopping() async {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await !outbox.isEmpty && ContinuousClock.now < deadline {
+            await outbox.deliverPending()
+            if await outbox.isEmpty { break }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+        if await !outbox.isEmpty {
+            record("stopping with \(await outbox.undelivered.count) report(s) undelivered; they stay in the outbox")
+        }
+    }
+
+    /// Renews the leases of every attempt in flight, and of those whose report still waits in the outbox (until the
+    /// store has it, the item must not go back to its queue). A renewal moves the attempts' fences on from the moment
+    /// it was sent (LeaseFence). A heartbeat the store cannot take is simply tried again: each guard stops its job by
+    /// its own clock only when the fence comes.
     private func heartbeatLoop() async {
         var lastState: AgentState = .idle
         // A cancelled sleep ends the loop: with `try?` it went on to one more beat as the agent stopped.
         while (try? await Task.sleep(for: configuration.heartbeatInterval)) != nil {
-            let ids = Array(runs.keys)
+            let inFlight = Array(runs.values)
+            let attempts = inFlight.map(\.attempt) + (await outbox.undelivered)
+            let sentAt = BootInstant.now
             do {
-                let reply = try await backend.heartbeat(agent: configuration.id, items: ids, leaseFor: configuration.leaseSeconds)
-                for id in reply.revoked {
-                    record("stopping \(id): cancelled or no longer ours")
-                    runs[id]?.stop(.revoked)
+                let reply = try await backend.heartbeat(agent: configuration.id, attempts: attempts, leaseFor: configuration.leaseSeconds)
+                let revoked = Set(reply.revoked)
+                for run in inFlight {
+                    if revoked.contains(run.item.id) {
+                        record("stopping \(run.item.id): cancelled or no longer ours")
+                        run.stop(.revoked)
+                    } else {
+                        run.fence.renewed(sentAt: sentAt)
+                    }
                 }
                 let state: AgentState = draining ? .draining : (runs.isEmpty ? .idle : .busy)
                 if state != lastState {
@@ -157,9 +190,16 @@ public actor AgentRunner {
                     lastState = state
                 }
             } catch {
-                logger.warning("heartbeat failed: \(error)")
+                logger.warning("heartbeat failed, trying again: \(error)")
+                record("heartbeat failed: \(error)")
             }
             await publishStatus()
+        }
+    }
+
+    private func deliveryLoop() async {
+        while (try? await Task.sleep(for: .seconds(1))) != nil {
+            await outbox.deliverPending()
         }
     }
 

@@ -19,9 +19,18 @@ public struct ContainerTarget: LaunchTarget {
         }
         if let problem = ImageReference.problem(in: image) { throw RunError.prepare("image: \(problem)") }
         try FileManager.default.createDirectory(at: context.workDirectory, withIntermediateDirectories: true)
-        let envFile = try writeEnvironmentFile(context)
+        let environment = ContainerEnvironment(context)
+        if let clash = environment.byName.keys.sorted().first(where: { runtime.environment[$0] != nil || $0.contains("=") }) {
+            throw RunError.prepare("environment variable \(clash): a value of several lines can only be passed under a name \(runtime.name) does not use itself")
+        }
+        if let name = environment.byName.first(where: { $0.value.contains("\u{0}") })?.key {
+            throw RunError.prepare("environment variable \(name): a value cannot hold a NUL character")
+        }
+        let envFile = try JobWorkspace.writeOwnFile(Data(environment.fileText.utf8), named: Self.environmentFileName, in: context.workDirectory)
         var arguments = ["run", "--rm", "--name", Self.containerName(context.item), "--label", "launchdeck.item=\(context.item.id)",
                          "--env-file", envFile.path, "--network", context.resource["network"]?.stringValue ?? "none"]
+        // Values an env file cannot hold (several lines) go by name: the runtime copies them from its own environment.
+        for name in environment.byName.keys.sorted() { arguments += ["--env", name] }
         if runtime.name == "podman" { arguments += ["--runtime", "runc"] }
         if let cpus = context.resource["cpus"]?.numberValue { arguments += ["--cpus", JSONValue.double(cpus).displayText] }
         if let memory = context.resource["memory"]?.stringValue { arguments += ["--memory", memory.lowercased().replacingOccurrences(of: "i", with: "")] }
@@ -36,7 +45,17 @@ public struct ContainerTarget: LaunchTarget {
         }
         arguments.append(image)
         arguments += context.argv
-        return ProcessSpec(executable: runtime.path, arguments: arguments, environment: runtime.environment)
+        return ProcessSpec(executable: runtime.path, arguments: arguments, environment: runtime.environment.merging(environment.byName) { $1 })
+    }
+
+    /// The guard removes the container when it stops the run (the agent died, the lease fence passed), at once: the
+    /// container lives under the runtime, outside the guard's process tree. Podman waits at most one second for the
+    /// container to stop before it kills it, so removal fits in the guard's slack.
+    public func stopCommand(_ context: RunContext) -> [String] {
+        guard let runtime = try? ContainerRuntime.choose(context.resource["runtime"]?.stringValue ?? "auto") else { return [] }
+        return runtime.name == "podman"
+            ? [runtime.path, "rm", "--force", "--ignore", "--time", "1", Self.containerName(context.item)]
+            : [runtime.path, "rm", "--force", Self.containerName(context.item)]
     }
 
     public func cancel(_ context: RunContext) async {
@@ -108,12 +127,30 @@ public struct ContainerTarget: LaunchTarget {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Environment for the container, in a 0600 file: `-e NAME=value` would show secrets in `ps`.
-    private func writeEnvironmentFile(_ context: RunContext) throws -> URL {
-        var environment = context.queueEnvironment
+}
+
+/// The container's environment, never on the command line (`-e NAME=value` would show secrets in `ps`): single-line
+/// values in a 0600 env file, and values of several lines (a PEM key), which an env file cannot hold, by name only
+/// (`--env NAME`), the runtime taking the value from its own environment. So every value arrives exactly as given.
+struct ContainerEnvironment {
+    var file: [String: String] = [:]
+    var byName: [String: String] = [:]
+
+    init(_ context: RunContext) {
+        var environment = context.secretHyperparameterEnvironment
+        environment.merge(context.queueEnvironment) { $1 }
         environment.merge(context.launchEnvironment) { $1 }
-        let text = environment.keys.sorted().map { "\($0)=\(environment[$0]!.replacingOccurrences(of: "\n", with: " "))" }.joined(separator: "\n") + "\n"
-        return try JobWorkspace.writeOwnFile(Data(text.utf8), named: Self.environmentFileName, in: context.workDirectory, mode: 0o600)
+        for (name, value) in environment {
+            if value.contains("\n") || value.contains("\r") || value.contains("\u{0}") {
+                byName[name] = value
+            } else {
+                file[name] = value
+            }
+        }
+    }
+
+    var fileText: String {
+        file.keys.sorted().map { "\($0)=\(file[$0]!)" }.joined(separator: "\n") + "\n"
     }
 }
 

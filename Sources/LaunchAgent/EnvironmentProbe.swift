@@ -39,7 +39,7 @@ enum EnvironmentProbe {
             workingDirectory: FileManager.default.currentDirectoryPath,
             queues: configuration.queues,
             maxJobs: configuration.maxJobs,
-            environmentVariables: ProcessInfo.processInfo.environment,
+            environmentVariables: SecretRedactor.redactEnvironment(ProcessInfo.processInfo.environment),
             probedAt: Date())
     }
 

@@ -64,38 +64,81 @@ public final class ProcessGroupHandle: Sendable {
 }
 
 
+/// How a guarded process ended.
+public struct GuardedExit: Sendable, Hashable {
+    /// The exit status, 128+signal when killed by a signal.
+    public var status: Int32
+    /// The guard stopped it because its lease fence passed without a renewal.
+    public var fenced: Bool
+    /// Processes the job left running when its main process exited, which the guard then ended.
+    public var leftovers: Int
+}
+
 /// Runs a process under `launchdeck-guard` in its own process group, streaming its output line by line.
 /// The guard's stdin is a socket only this process holds the other end of: if the agent dies, the guard sees EOF
-/// and stops the job's whole process group, so no job outlives its agent unsupervised.
+/// and stops the job's whole process tree, so no job outlives its agent unsupervised; and the guard follows the
+/// attempt's lease fence by its own clock, so a frozen agent's job stops before its lease can run out.
 public struct GuardedProcess: Sendable {
     public let guardPath: String
+    /// SIGTERM to SIGKILL, and the time left for the stop command after that (`FenceTiming`).
     public let stopGraceSeconds: Double
+    public let slackSeconds: Double
     /// What stops preparation steps: the item's own handle, so a cancel or a drain during a long `pip install`
     /// stops it instead of waiting for it. (`resource.timeout` limits the job's run, which starts after them.)
     public let stepHandle: ProcessGroupHandle
+    /// The attempt's fence; nil runs without one (a process that holds no lease).
+    public let fence: LeaseFence?
+    /// The user to run as (`agent --run-as`), or nil for the agent's own.
+    public let identity: JobIdentity?
+    /// The job's umask: the one the agent was started with (LaunchDeck itself writes with 077).
+    public let umask: mode_t?
 
-    public init(guardPath: String, stopGraceSeconds: Double, stepHandle: ProcessGroupHandle = ProcessGroupHandle()) {
+    public init(guardPath: String, stopGraceSeconds: Double, slackSeconds: Double = 2, stepHandle: ProcessGroupHandle = ProcessGroupHandle(),
+                fence: LeaseFence? = nil, identity: JobIdentity? = nil, umask: mode_t? = nil) {
         self.guardPath = guardPath
         self.stopGraceSeconds = stopGraceSeconds
+        self.slackSeconds = slackSeconds
         self.stepHandle = stepHandle
+        self.fence = fence
+        self.identity = identity
+        self.umask = umask
     }
 
-    /// Returns the exit status (128+signal when killed by a signal). The job itself starts only once `gate` returns:
-    /// the guard is spawned at once and waits for the agent's "go", so the spawn overlaps whatever the gate does
-    /// (recording the item as running). When `gate` throws, the guard exits without starting the job and the error
-    /// is rethrown.
-    public func run(_ spec: ProcessSpec, handle: ProcessGroupHandle, startWhen gate: (@Sendable () async throws -> Void)? = nil,
-                    onLine: @escaping @Sendable (LogStream, String) async -> Void) async throws -> Int32 {
+    /// The runner of one attempt: its fence's timing and fence, and who runs its processes.
+    public init(guardPath: String, fence: LeaseFence, stepHandle: ProcessGroupHandle, identity: JobIdentity?, umask: mode_t?) {
+        self.init(guardPath: guardPath, stopGraceSeconds: fence.timing.grace, slackSeconds: fence.timing.slack, stepHandle: stepHandle,
+                  fence: fence, identity: identity, umask: umask)
+    }
+
+    /// The same runner without the user switch: for the steps an agent must run as itself (a container runtime).
+    public var asAgent: GuardedProcess {
+        GuardedProcess(guardPath: guardPath, stopGraceSeconds: stopGraceSeconds, slackSeconds: slackSeconds, stepHandle: stepHandle,
+                       fence: fence, identity: nil, umask: umask)
+    }
+
+    /// The job itself starts only once `gate` returns: the guard is spawned at once and waits for the agent's "go", so
+    /// the spawn overlaps whatever the gate does (recording the item as running). When `gate` throws, the guard exits
+    /// without starting the job and the error is rethrown. `stopCommand` ends what the process tree does not hold (a
+    /// container, a Slurm job) when the run is stopped before it finished by itself.
+    public func run(_ spec: ProcessSpec, handle: ProcessGroupHandle, stopCommand: [String] = [],
+                    startWhen gate: (@Sendable () async throws -> Void)? = nil,
+                    onLine: @escaping @Sendable (LogStream, String) async -> Void) async throws -> GuardedExit {
         let supervision = try SupervisionChannel()
         defer { supervision.close() }
+        defer { fence?.detach(supervision) }
 
         defer { handle.exited() }
         var options = PlatformOptions()
         options.processGroupID = 0
         let environment = Environment.custom(Dictionary(uniqueKeysWithValues: spec.environment.map { (Environment.Key(rawValue: $0.key)!, $0.value) }))
+        var guardArguments = ["--grace", String(stopGraceSeconds), "--slack", String(slackSeconds)]
+        if let umask { guardArguments += ["--umask", String(umask, radix: 8)] }
+        if let identity { guardArguments += identity.guardArguments }
+        for argument in stopCommand { guardArguments += ["--stop", argument] }
+        let fence = self.fence
         let result = try await Subprocess.run(
             .path(FilePath(guardPath)),
-            arguments: Arguments([String(stopGraceSeconds), spec.executable] + spec.arguments),
+            arguments: Arguments(guardArguments + ["--", spec.executable] + spec.arguments),
             environment: environment,
             workingDirectory: spec.workingDirectory.map { FilePath($0) },
             platformOptions: options,
@@ -105,20 +148,12 @@ public struct GuardedProcess: Sendable {
         ) { execution -> GateRefusal? in
             handle.started(execution.processIdentifier.value)
             return try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for try await line in execution.standardOutput.strings(bufferingPolicy: .maxLineLength(1 << 20)) {
-                        await onLine(.stdout, line)
-                    }
-                }
-                group.addTask {
-                    for try await line in execution.standardError.strings(bufferingPolicy: .maxLineLength(1 << 20)) {
-                        await onLine(.stderr, line)
-                    }
-                }
+                group.addTask { try await Self.stream(execution.standardOutput, as: .stdout, to: onLine) }
+                group.addTask { try await Self.stream(execution.standardError, as: .stderr, to: onLine) }
                 var refusal: GateRefusal?
                 do {
                     try await gate?()
-                    supervision.sendGo()
+                    if let fence { fence.start(supervision) } else { supervision.sendGo(fenceAt: nil) }
                 } catch {
                     refusal = GateRefusal(error: error)
                     supervision.close()
@@ -128,43 +163,28 @@ public struct GuardedProcess: Sendable {
             }
         }
         if let refusal = result.closureResult { throw refusal.error }
-        switch result.terminationStatus {
-        case .exited(let code): return code
-        case .signaled(let signal): return 128 + signal
+        let answers = supervision.answers()
+        let status: Int32 = switch result.terminationStatus {
+        case .exited(let code): code
+        case .signaled(let signal): 128 + signal
         }
+        let leftovers = answers.compactMap { $0.hasPrefix("leftovers ") ? Int($0.dropFirst("leftovers ".count)) : nil }.last ?? 0
+        return GuardedExit(status: status, fenced: answers.contains("fenced"), leftovers: leftovers)
+    }
+
+    /// Reads a pipe to its end, whatever the job writes into it (see OutputLineSplitter).
+    private static func stream(_ output: SubprocessOutputSequence, as stream: LogStream,
+                               to onLine: @escaping @Sendable (LogStream, String) async -> Void) async throws {
+        var splitter = OutputLineSplitter()
+        for try await chunk in output {
+            let lines = chunk.withUnsafeBytes { splitter.feed($0) }
+            for line in lines { await onLine(stream, line) }
+        }
+        if let last = splitter.finish() { await onLine(stream, last) }
     }
 
     private struct GateRefusal: Sendable {
         let error: any Error
-    }
-}
-
-/// The guard's stdin, a connected pair whose other end only this process holds: "go" starts the job, EOF (our end
-/// closed, by us or by our death) stops it. A socket pair rather than a pipe so "go" to a guard that already ended
-/// (stopped before it) fails with EPIPE instead of raising SIGPIPE in the agent.
-private final class SupervisionChannel: Sendable {
-    let guardEnd: Int32
-    private let agentEnd: Mutex<Int32?>
-
-    init() throws {
-        var fds: [Int32] = [-1, -1]
-        // Close-on-exec on both ends: other jobs must not inherit them (the guard's end reaches it via dup2).
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
-            throw RunError.launch("cannot create the supervision socket: \(String(cString: strerror(errno)))")
-        }
-        guardEnd = fds[0]
-        agentEnd = Mutex(fds[1])
-    }
-
-    func sendGo() {
-        agentEnd.withLock { fd in if let fd { _ = send(fd, "g", 1, Int32(MSG_NOSIGNAL)) } }
-    }
-
-    func close() {
-        agentEnd.withLock { fd in
-            if let open = fd { _ = Glibc.close(open) }
-            fd = nil
-        }
     }
 }
 

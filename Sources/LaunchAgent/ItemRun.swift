@@ -4,20 +4,26 @@ import LaunchStore
 import Logging
 import Synchronization
 
-/// One leased item from start to final state: prepare, run under the guard, stream, report.
+/// One leased attempt from start to end: prepare, run under the guard, stream, report.
 final class ItemRun: Sendable {
     enum StopReason: Sendable {
         /// Cancelled by a user or reassigned: the backend already has its final word.
         case revoked
         /// The agent drains: hand the item back to its queue.
         case draining
+        /// The lease could not be renewed in time (the store did not answer): the job was stopped before the lease
+        /// could run out, and the item goes back to its queue without using up an attempt.
+        case fenced
     }
 
     let item: LaunchItem
+    let attempt: ItemAttempt
+    let fence: LeaseFence
     let backend: any LaunchBackend
     let configuration: AgentConfiguration
     let targets: [TargetKind: any LaunchTarget]
     let jobVersions: JobVersionCache
+    let outbox: AttemptOutbox
     let logger: Logger
     let handle = ProcessGroupHandle()
     private let stopReason = Mutex<StopReason?>(nil)
@@ -26,15 +32,19 @@ final class ItemRun: Sendable {
     private let phase = Mutex<(state: ItemState, since: Date)>((.leased, Date()))
     let sink: LogSink
 
-    init(item: LaunchItem, backend: any LaunchBackend, configuration: AgentConfiguration, targets: [TargetKind: any LaunchTarget],
-         jobVersions: JobVersionCache, logger: Logger) {
+    /// `leaseSentAt`: when the agent sent the lease request, from which the fence is counted (LeaseFence).
+    init(item: LaunchItem, leaseSentAt: BootInstant, backend: any LaunchBackend, configuration: AgentConfiguration,
+         targets: [TargetKind: any LaunchTarget], jobVersions: JobVersionCache, outbox: AttemptOutbox, logger: Logger) {
         self.item = item
+        attempt = ItemAttempt(item: item.id, agent: configuration.id, number: item.attempts)
+        fence = LeaseFence(timing: configuration.fenceTiming, leaseSentAt: leaseSentAt)
         self.backend = backend
         self.configuration = configuration
         self.targets = targets
         self.jobVersions = jobVersions
+        self.outbox = outbox
         self.logger = logger
-        sink = LogSink(backend: backend, item: item.id, redactor: SecretValueRedactor.agentEnvironment)
+        sink = LogSink(backend: backend, attempt: attempt, redactor: SecretValueRedactor.agentEnvironment)
     }
 
     var state: (state: ItemState, since: Date) { phase.withLock { $0 } }
@@ -54,70 +64,110 @@ final class ItemRun: Sendable {
     private var stoppedFor: StopReason? { stopReason.withLock { $0 } }
 
     /// Runs to the end; never throws: every failure becomes the item's final state. Returns the work directory of a
-    /// run that succeeded, for the agent to delete once the item's slot is free.
+    /// run that succeeded, for the agent to delete once the item's slot is free. The attempt's report may still be
+    /// on its way then (the outbox delivers it).
     func run() async -> URL? {
+        let slot = await outbox.reserve(attempt)
+        // The agent's own watch of the fence, beside the guard's: a run past it is stopped and reported as such.
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.watchFence() }
+            let leftover = await runAttempt(slot: slot)
+            group.cancelAll()
+            return leftover
+        }
+    }
+
+    private func watchFence() async {
+        while !Task.isCancelled {
+            let remaining = fence.fenceAt.seconds(since: .now)
+            if remaining <= 0 {
+                stop(.fenced)
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(Int((remaining * 1000).rounded(.up)) + 1))
+        }
+    }
+
+    private func runAttempt(slot: URL?) async -> URL? {
         let context: RunContext
         do {
             context = try await makeContext()
         } catch {
-            await finish(.failed, exitCode: nil, error: "cannot start: \(error)")
+            await end(.failed, exitCode: nil, error: "cannot start: \(error)", slot: slot)
             return nil
         }
         await sink.hide(context.secretValues)
         guard let target = targets[context.queue.target] else {
-            await finish(.failed, exitCode: nil, error: "this agent cannot run \(context.queue.target) queues yet")
+            await end(.failed, exitCode: nil, error: "this agent cannot run \(context.queue.target) queues yet", slot: slot)
             return nil
         }
         cancellation.withLock { $0 = (target, context) }
-        let runner = GuardedProcess(guardPath: configuration.guardPath, stopGraceSeconds: configuration.stopGraceSeconds, stepHandle: handle)
+        let runner = GuardedProcess(guardPath: configuration.guardPath, fence: fence, stepHandle: handle, identity: context.jobIdentity,
+                                    umask: configuration.jobUmask)
         let reporter = Reporter(run: self)
+        for name in context.hyperparametersWithheldFromArgv {
+            await sink.append(.agent, "\(name) is secret: not on the command line; the job gets it in LAUNCHDECK_CONFIG, launchdeck-config.json"
+                                + (RunContext.environmentName(forHyperparameter: name).map { " and $\($0)" } ?? ""))
+        }
+        let preparation = PreparationTimer(limit: context.prepareTimeout, handle: handle)
         do {
             if item.attempts > 1 { await target.cleanUpEarlierAttempt(context) }
-            let spec = try await target.prepare(context, reporter: reporter, runner: runner)
+            let spec: ProcessSpec
+            do {
+                spec = try await preparation.during { try await target.prepare(context, reporter: reporter, runner: runner) }
+            } catch where preparation.timedOut {
+                throw RunError.prepare("preparation timed out after \(context.prepareTimeoutText) (resource.prepare_timeout)")
+            }
             if stoppedFor != nil {
-                await finishStopped(context: context, target: target)
+                await endStopped(slot: slot)
                 return nil
             }
             // The build's last progress stays until the job reports its own. The guard starts while the item is
             // recorded as running; the job itself only once that is stored.
-            let status: Outcome
+            let outcome: Outcome
             do {
-                status = try await runWithTimeout(spec, context: context, target: target, runner: runner) { try await reporter.enter(.running) }
+                outcome = try await runWithTimeout(spec, context: context, target: target, runner: runner) { try await reporter.enter(.running) }
                 await target.afterRun(context)
             } catch {
                 await target.afterRun(context)
                 throw error
             }
             await sink.flush()
+            if case .exited(let exit) = outcome {
+                if exit.fenced { _ = stopReason.withLock { reason in reason = reason ?? .fenced } }
+                if exit.leftovers > 0 {
+                    await sink.append(.agent, "the job left \(exit.leftovers) process\(exit.leftovers == 1 ? "" : "es") running when it ended; they were stopped")
+                }
+            }
             if stoppedFor != nil {
-                await finishStopped(context: context, target: target)
+                await endStopped(slot: slot)
                 return nil
             }
-            switch status {
-            case .exited(0):
-                await finish(.succeeded, exitCode: 0, error: nil)
+            switch outcome {
+            case .exited(let exit) where exit.status == 0:
+                await end(.succeeded, exitCode: 0, error: nil, slot: slot)
                 return context.workDirectory
-            case .exited(let code):
-                await finish(.failed, exitCode: Int(code), error: "exit status \(code)" + (code > 128 ? " (signal \(code - 128))" : ""))
+            case .exited(let exit):
+                let code = exit.status
+                await end(.failed, exitCode: Int(code), error: "exit status \(code)" + (code > 128 ? " (signal \(code - 128))" : ""), slot: slot)
             case .timedOut(let limit):
-                await finish(.failed, exitCode: nil, error: "timed out after \(limit) (resource.timeout)")
+                await end(.failed, exitCode: nil, error: "timed out after \(limit) (resource.timeout)", slot: slot)
             }
         } catch {
             await sink.flush()
             if stoppedFor != nil {
-                await finishStopped(context: context, target: target)
+                await endStopped(slot: slot)
                 return nil
             }
             await sink.append(.agent, "error: \(error)")
-            await sink.flush()
-            await finish(.failed, exitCode: nil, error: "\(error)")
+            await end(.failed, exitCode: nil, error: "\(error)", slot: slot)
         }
-        // A failed run's directory stays, to look into.
+        // A failed run's directory stays, to look into (its secrets are removed: LaunchTarget.afterRun).
         return nil
     }
 
     private enum Outcome {
-        case exited(Int32)
+        case exited(GuardedExit)
         case timedOut(String)
     }
 
@@ -134,7 +184,7 @@ final class ItemRun: Sendable {
                 return true
             }
         }
-        let status = try await runner.run(spec, handle: handle, startWhen: gate) { stream, line in
+        let exit = try await runner.run(spec, handle: handle, stopCommand: target.stopCommand(context), startWhen: gate) { stream, line in
             if stream == .stdout, let progress = ProgressLine.job(line) {
                 await sink.report(phase: "run", current: progress.current, total: progress.total, message: progress.message)
             } else {
@@ -148,7 +198,7 @@ final class ItemRun: Sendable {
         if let timer, await timer.value, let limit = context.resource["timeout"]?.stringValue {
             return .timedOut(limit)
         }
-        return .exited(status)
+        return .exited(exit)
     }
 
     /// Jobs may write `45/100 message` (or a `launchdeck:progress` line) to `LAUNCHDECK_PROGRESS_FILE`; the last line counts.
@@ -180,40 +230,35 @@ final class ItemRun: Sendable {
         return try? handle.read(upToCount: 65_536)
     }
 
-    private func finishStopped(context: RunContext, target: any LaunchTarget) async {
+    private func endStopped(slot: URL?) async {
         await sink.flush()
         switch stoppedFor {
         case .draining?:
-            do {
-                try await backend.reportState(item: item.id, agent: configuration.id, to: .queued, exitCode: nil, error: nil)
-                logger.info("returned to its queue on drain", metadata: ["item": "\(item.id)"])
-            } catch {
-                logger.warning("could not return item on drain: \(error)", metadata: ["item": "\(item.id)"])
-            }
+            await end(.queued, exitCode: nil, error: nil, slot: slot)
+            logger.info("returned to its queue on drain", metadata: ["item": "\(item.id)"])
+        case .fenced?:
+            let waited = Int(fence.timing.leaseSeconds - fence.timing.margin)
+            await sink.append(.agent, "stopped: the lease could not be renewed for \(waited) s (the store did not answer), so the job was ended before the lease could run out; the item goes back to its queue")
+            await sink.flush()
+            await end(.queued, exitCode: nil, error: nil, slot: slot)
+            logger.warning("stopped: lease not renewed in time; handed back", metadata: ["item": "\(item.id)"])
         default:
+            await outbox.release(slot)
             logger.info("stopped: no longer leased by this agent", metadata: ["item": "\(item.id)"])
         }
     }
 
-    private func finish(_ state: ItemState, exitCode: Int?, error: String?) async {
+    /// Tells the store how the attempt ended, through the outbox: kept there until the store has it, so a store that
+    /// cannot be written now (a full disk, a long lock) delays the report instead of losing it.
+    private func end(_ state: ItemState, exitCode: Int?, error: String?, slot: URL?) async {
         // The job's last progress stays as it was: it says how far the run got.
         await sink.flush()
-        // A storage failure (a busy or briefly full disk) is tried again: unreported, the finished item would go back
-        // to its queue when its lease runs out and run a second time. A refusal (the item was cancelled or taken
-        // over meanwhile) is final.
-        for attempt in 1...3 {
-            do {
-                try await backend.reportState(item: item.id, agent: configuration.id, to: state, exitCode: exitCode, error: error)
-                setPhase(state)
-                return
-            } catch let failure as StoreError where attempt < 3 {
-                logger.warning("could not report \(state), trying again: \(failure)", metadata: ["item": "\(item.id)"])
-                try? await Task.sleep(for: .seconds(attempt))
-            } catch {
-                logger.warning("could not report \(state): \(error)", metadata: ["item": "\(item.id)"])
-                return
-            }
+        let report = AttemptReport(attempt: attempt, state: state, exitCode: exitCode, error: error, endedAt: Date())
+        await outbox.record(report, in: slot)
+        if let failure = await outbox.deliver(report, slot: slot) {
+            logger.warning("could not report \(state) yet, the outbox keeps it: \(failure)", metadata: ["item": "\(item.id)"])
         }
+        setPhase(state)
     }
 
     fileprivate func setPhase(_ state: ItemState) {
@@ -236,7 +281,7 @@ final class ItemRun: Sendable {
         func enter(_ state: ItemState) async throws {
             guard run.state.state != state else { return }
             await run.sink.flush()
-            try await run.backend.reportState(item: run.item.id, agent: run.configuration.id, to: state, exitCode: nil, error: nil)
+            try await run.backend.reportState(run.attempt, to: state, exitCode: nil, error: nil)
             run.setPhase(state)
         }
 
@@ -246,6 +291,36 @@ final class ItemRun: Sendable {
 
         func progress(phase: String, current: Double, total: Double?, message: String) async {
             await run.sink.report(phase: phase, current: current, total: total, message: message)
+        }
+    }
+}
+
+/// Stops an item's preparation (git clone, pip install, image build) when it takes longer than its limit.
+private final class PreparationTimer: Sendable {
+    let limit: Duration
+    let handle: ProcessGroupHandle
+    private let expired = Mutex(false)
+
+    init(limit: Duration, handle: ProcessGroupHandle) {
+        self.limit = limit
+        self.handle = handle
+    }
+
+    var timedOut: Bool { expired.withLock { $0 } }
+
+    private func expire() {
+        expired.withLock { $0 = true }
+        handle.stop()
+    }
+
+    func during<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await Task.sleep(for: self.limit)
+                self.expire()
+            }
+            defer { group.cancelAll() }
+            return try await body()
         }
     }
 }

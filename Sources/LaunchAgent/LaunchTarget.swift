@@ -37,15 +37,52 @@ public struct RunContext: Sendable {
             + SecretRedactor.hiddenValues(in: .object(variables))
     }
 
-    /// The entrypoint followed by `--key value` for every hyperparameter, in key order.
+    /// The entrypoint followed by `--key value` for every hyperparameter, in key order, except secret ones: argv is
+    /// readable by every user of the machine (`ps`, /proc/PID/cmdline), so those reach the job only through
+    /// LAUNCHDECK_CONFIG, launchdeck-config.json and an environment variable of their name.
     public var argv: [String] {
         let parameters = hyperparameters
-        return job.spec.entrypoint + parameters.keys.sorted().flatMap { ["--\($0)", parameters[$0]!.displayText] }
+        let withheld = Set(hyperparametersWithheldFromArgv)
+        return job.spec.entrypoint + parameters.keys.sorted().filter { !withheld.contains($0) }.flatMap { ["--\($0)", parameters[$0]!.displayText] }
+    }
+
+    /// Hyperparameters that hold a secret (a secret name, or a secret anywhere inside: a nested key, URL credentials).
+    public var hyperparametersWithheldFromArgv: [String] {
+        hyperparameters.filter { SecretRedactor.redact(.object([$0.key: $0.value])) != .object([$0.key: $0.value]) }.keys.sorted()
+    }
+
+    /// Secret hyperparameters as environment variables (`hf_token` as `HF_TOKEN`), for jobs that read them there.
+    public var secretHyperparameterEnvironment: [String: String] {
+        var environment: [String: String] = [:]
+        for name in hyperparametersWithheldFromArgv {
+            guard let variable = Self.environmentName(forHyperparameter: name), let value = hyperparameters[name] else { continue }
+            environment[variable] = value.stringValue ?? value.compactJSON
+        }
+        return environment
+    }
+
+    /// `hf_token` -> `HF_TOKEN`; nil for a name no environment variable can have.
+    public static func environmentName(forHyperparameter name: String) -> String? {
+        let upper = name.uppercased()
+        guard let first = upper.unicodeScalars.first, first == "_" || ("A"..."Z").contains(first),
+              upper.unicodeScalars.allSatisfy({ $0 == "_" || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }) else { return nil }
+        return upper
     }
 
     /// Wall-clock limit from `resource.timeout` (`90s`, `30m`, `2h`, `1d`, or plain seconds).
     public var timeout: Duration? {
         resource["timeout"]?.stringValue.flatMap(TimeLimit.parse)
+    }
+
+    /// Limit on preparing the run (`resource.prepare_timeout`), one hour unless the queue says otherwise.
+    public var prepareTimeout: Duration { TimeLimit.parse(prepareTimeoutText) ?? .seconds(3600) }
+
+    public var prepareTimeoutText: String { resource["prepare_timeout"]?.stringValue ?? "1h" }
+
+    /// The user this run's processes run as: `agent --run-as` for local-process queues; the agent itself otherwise
+    /// (a container runtime and srun run as the agent; containers isolate by themselves).
+    public var jobIdentity: JobIdentity? {
+        queue.target == .localProcess ? agent.runAs : nil
     }
 
     /// What the job sees of its run, beyond its arguments.
@@ -77,6 +114,10 @@ public protocol LaunchTarget: Sendable {
     func prepare(_ context: RunContext, reporter: any RunReporter, runner: GuardedProcess) async throws -> ProcessSpec
     /// Extra steps to stop a run besides signalling its process group (a container must be stopped by name).
     func cancel(_ context: RunContext) async
+    /// What ends the run beyond its process tree, for its guard to run when the run is stopped (a container removed
+    /// by name, a Slurm job cancelled): at once when the agent dies or its lease fence passes, not when another agent
+    /// takes the item over.
+    func stopCommand(_ context: RunContext) -> [String]
     /// Removes what an earlier, lost attempt of the same item may have left running.
     func cleanUpEarlierAttempt(_ context: RunContext) async
     /// After the run ended, however it ended: removes what must not stay in a kept work directory (secrets).
@@ -88,6 +129,7 @@ public protocol LaunchTarget: Sendable {
 
 extension LaunchTarget {
     public func cancel(_ context: RunContext) async {}
+    public func stopCommand(_ context: RunContext) -> [String] { [] }
     public func cleanUpEarlierAttempt(_ context: RunContext) async {}
     public func afterRun(_ context: RunContext) async {}
     public func progress(in line: String, stream: LogStream) -> (phase: String, message: String)? { nil }
@@ -97,10 +139,11 @@ extension GuardedProcess {
     /// Runs a preparation step (git, pip, podman build) with its output as build logs; fails on a non-zero exit.
     func step(_ spec: ProcessSpec, reporter: any RunReporter, what: String,
               onLine: (@Sendable (String) async -> Void)? = nil) async throws {
-        let status = try await run(spec, handle: stepHandle) { _, line in
+        let exit = try await run(spec, handle: stepHandle) { _, line in
             await reporter.log(.build, line)
             await onLine?(line)
         }
-        if status != 0 { throw RunError.prepare("\(what) failed with exit status \(status)") }
+        if exit.fenced { throw RunError.prepare("\(what) stopped: the lease could not be renewed in time") }
+        if exit.status != 0 { throw RunError.prepare("\(what) failed with exit status \(exit.status)") }
     }
 }

@@ -9,7 +9,8 @@ public struct LocalProcessTarget: LaunchTarget {
     public func prepare(_ context: RunContext, reporter: any RunReporter, runner: GuardedProcess) async throws -> ProcessSpec {
         try await JobWorkspace.materialize(context, reporter: reporter, runner: runner)
         try JobWorkspace.writeConfigFile(context)
-        var environment = ProcessInfo.processInfo.environment
+        var environment = JobEnvironment.base(identity: context.jobIdentity)
+        environment.merge(context.secretHyperparameterEnvironment) { $1 }
         environment.merge(context.queueEnvironment) { $1 }
         environment.merge(context.launchEnvironment) { $1 }
         environment["LAUNCHDECK_PROGRESS_FILE"] = context.workDirectory.appendingPathComponent(".launchdeck-progress").path
@@ -23,5 +24,10 @@ public struct LocalProcessTarget: LaunchTarget {
         let workingDirectory = context.resource["working_dir"]?.stringValue ?? context.workDirectory.path
         let argv = context.argv
         return ProcessSpec(executable: argv[0], arguments: Array(argv.dropFirst()), environment: environment, workingDirectory: workingDirectory)
+    }
+
+    /// The config file holds the hyperparameters, secret ones too: it goes when the run ends, however it ended.
+    public func afterRun(_ context: RunContext) async {
+        JobWorkspace.removeConfigFile(context)
     }
 }

@@ -7,7 +7,7 @@ import LaunchStore
 /// Secrets are redacted before anything is stored.
 actor LogSink {
     private let backend: any LaunchBackend
-    private let item: String
+    private let attempt: ItemAttempt
     private var redactor: SecretValueRedactor
     private var pending: [LogStream: [String]] = [:]
     private var pendingCount = 0
@@ -16,9 +16,9 @@ actor LogSink {
     private(set) var lastProgress: ItemProgress?
     private(set) var recentLines: [String] = []
 
-    init(backend: any LaunchBackend, item: String, redactor: SecretValueRedactor) {
+    init(backend: any LaunchBackend, attempt: ItemAttempt, redactor: SecretValueRedactor) {
         self.backend = backend
-        self.item = item
+        self.attempt = attempt
         self.redactor = redactor
     }
 
@@ -57,7 +57,8 @@ actor LogSink {
         }
     }
 
-    /// Writes whatever is pending. Failures are dropped: logs must never stop a run.
+    /// Writes whatever is pending. Failures are dropped: logs must never stop a run (and the store refuses those of
+    /// an attempt that is no longer current).
     func flush() async {
         flushTask = nil
         let batches = pending
@@ -67,10 +68,10 @@ actor LogSink {
         progress = nil
         for stream in LogStream.allCases {
             guard let lines = batches[stream], !lines.isEmpty else { continue }
-            try? await backend.appendLog(item: item, stream: stream, lines: lines)
+            try? await backend.appendLog(attempt, stream: stream, lines: lines)
         }
         if let update {
-            try? await backend.reportProgress(item: item, phase: update.phase, current: update.current, total: update.total, message: update.message)
+            try? await backend.reportProgress(attempt, phase: update.phase, current: update.current, total: update.total, message: update.message)
         }
     }
 }

@@ -58,6 +58,15 @@ public struct SlurmTarget: LaunchTarget {
         await scancel(context)
     }
 
+    /// The guard cancels the Slurm job itself when it stops the run (the agent died, its lease fence passed), at once.
+    public func stopCommand(_ context: RunContext) -> [String] {
+        [CommandProbe.which("scancel") ?? "scancel", "--me", "--name", Self.jobName(context.item)]
+    }
+
+    public func afterRun(_ context: RunContext) async {
+        JobWorkspace.removeConfigFile(context)
+    }
+
     /// An earlier attempt's srun died with its agent, and Slurm ends its job when it notices; make sure it has.
     public func cleanUpEarlierAttempt(_ context: RunContext) async {
         await scancel(context)

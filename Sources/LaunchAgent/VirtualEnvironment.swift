@@ -13,14 +13,20 @@ struct VirtualEnvironment {
     static func location(for context: RunContext, python: String) -> URL {
         let requirements = context.job.spec.dependencies.requirements ?? ""
         let key = SHA256.hash(data: Data((python + "\n" + requirements).utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
-        return context.agent.venvRoot.appendingPathComponent("\(context.job.name)-v\(context.job.version)-\(key)", isDirectory: true)
+        return root(for: context).appendingPathComponent("\(context.job.name)-v\(context.job.version)-\(key)", isDirectory: true)
+    }
+
+    /// Virtualenvs of jobs run as another user (`agent --run-as`) are that user's, apart from the agent's own.
+    static func root(for context: RunContext) -> URL {
+        context.jobIdentity.map { context.agent.venvRoot.appendingPathComponent("user-\($0.uid)", isDirectory: true) } ?? context.agent.venvRoot
     }
 
     static func ensure(_ context: RunContext, python: String, reporter: any RunReporter, runner: GuardedProcess) async throws -> VirtualEnvironment {
         let directory = location(for: context, python: python)
         let marker = directory.appendingPathComponent(".launchdeck-ready")
         let manager = FileManager.default
-        try manager.createDirectory(at: context.agent.venvRoot, withIntermediateDirectories: true)
+        try manager.createDirectory(at: root(for: context), withIntermediateDirectories: true)
+        if let identity = context.jobIdentity { try identity.own(root(for: context)) }
         if manager.fileExists(atPath: marker.path) { return VirtualEnvironment(directory: directory) }
 
         let lock = try await AsyncFileLock.acquire(directory.path + ".lock", unless: runner.stepHandle)
@@ -31,9 +37,10 @@ struct VirtualEnvironment {
         await reporter.progress(phase: "build", current: 0, total: 2, message: "creating virtualenv")
         try? manager.removeItem(at: directory)
         let requirementsFile = try JobWorkspace.writeOwnFile(Data((context.job.spec.dependencies.requirements ?? "").utf8),
-                                                             named: ".launchdeck-requirements.txt", in: context.workDirectory)
-        let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                           "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/", "PIP_NO_INPUT": "1"]
+                                                             named: ".launchdeck-requirements.txt", in: context.workDirectory,
+                                                             owner: context.jobIdentity)
+        var environment = JobEnvironment.base(identity: context.jobIdentity)
+        environment["PIP_NO_INPUT"] = "1"
         try await runner.step(ProcessSpec(executable: python, arguments: ["-m", "venv", directory.path], environment: environment),
                               reporter: reporter, what: "\(python) -m venv")
         await reporter.progress(phase: "build", current: 1, total: 2, message: "pip install -r requirements.txt")

@@ -125,7 +125,7 @@ public struct AgentEnvironment: Sendable, Hashable, Codable {
         self.workingDirectory = workingDirectory
         self.queues = queues
         self.maxJobs = maxJobs
-        self.environmentVariables = SecretRedactor.redact(environmentVariables)
+        self.environmentVariables = SecretRedactor.redactEnvironment(environmentVariables)
         self.probedAt = probedAt
     }
 }

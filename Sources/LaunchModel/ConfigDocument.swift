@@ -15,6 +15,7 @@ public struct ConfigDocument: Sendable {
 
     /// Parses text; syntax errors come back as one issue with the line and column of the problem.
     public static func parse(_ text: String) throws(ValidationFailure) -> ConfigDocument {
+        if let problem = YAMLEventCheck.problems(in: text) { throw ValidationFailure([problem]) }
         let root: Node?
         do {
             // The basic resolver tags nothing: Yams' default one compiles seven ICU regular expressions on first

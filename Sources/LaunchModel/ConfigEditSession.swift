@@ -14,14 +14,19 @@ public struct ConfigEditSession: Sendable {
 
     public let target: TargetKind
     public let original: String
+    /// The stored version the edit saves over (compare and swap): a save fails when someone saved another meanwhile.
+    public private(set) var baseVersion: Int
     public private(set) var rejectedText: String?
     public private(set) var issues: [ValidationIssue] = []
     /// The rejected text was valid but could not be stored: saving it unchanged tries again instead of giving up.
     private var rejectedByStore = false
+    /// After a conflict: the text someone else saved meanwhile, shown as comments above the user's own to merge from.
+    private var theirs: [String] = []
 
-    public init(target: TargetKind, original: String) {
+    public init(target: TargetKind, original: String, baseVersion: Int = 1) {
         self.target = target
         self.original = original
+        self.baseVersion = baseVersion
     }
 
     /// What the editor opens: the errors as comments, then the text to fix.
@@ -32,7 +37,7 @@ public struct ConfigEditSession: Sendable {
 
     /// Lines the header takes, so issue lines can point into the file as the user sees it.
     public var headerLineCount: Int {
-        rejectedText == nil ? 0 : Self.headerLines(issueCount: issues.count)
+        rejectedText == nil ? 0 : Self.headerLines(issueCount: issues.count) + theirs.count
     }
 
     /// The current issues with their lines counted in the file the editor opens (below the header), as the header
@@ -58,6 +63,7 @@ public struct ConfigEditSession: Sendable {
         // user's text (a key with a newline in it) is escaped, or its second half would land below the header as
         // if the user had written it.
         lines += issuesInFile.map { "\(Self.marker)  \($0.line.map { "line \($0): " } ?? "")\($0.description.escapedForMessage)" }
+        lines += theirs.map { "\(Self.marker)| \($0)" }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -71,6 +77,7 @@ public struct ConfigEditSession: Sendable {
             rejectedText = body
             issues = error.issues
             rejectedByStore = false
+            theirs = []
             return .invalid(error)
         }
     }
@@ -81,6 +88,19 @@ public struct ConfigEditSession: Sendable {
         rejectedText = Self.stripHeader(fileText)
         issues = [ValidationIssue(path: "", message: "not saved: \(reason)")]
         rejectedByStore = true
+        theirs = []
+    }
+
+    /// Someone else saved the configuration (now at `currentVersion`, `currentText`) while the user edited: nothing
+    /// is lost. The user's text stays, theirs is shown above it as comments, and the next save goes over their version
+    /// (saving unchanged replaces theirs, knowingly).
+    public mutating func conflicted(_ fileText: String, currentText: String, currentVersion: Int) {
+        rejectedText = Self.stripHeader(fileText)
+        issues = [ValidationIssue(path: "", message: "not saved: someone else saved this queue's configuration while you edited it (version \(baseVersion) is now \(currentVersion)); your text is below and theirs in the lines marked |: merge what you need and save, or save unchanged to replace theirs")]
+        rejectedByStore = true
+        theirs = currentText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if theirs.last == "" { theirs.removeLast() }
+        baseVersion = currentVersion
     }
 
     static func stripHeader(_ text: String) -> String {

@@ -18,14 +18,17 @@ public enum JSONValue: Sendable, Hashable {
         return JSONValue.parseLiteral(shown) == self ? shown : compactJSON
     }
 
-    /// Reads a command-line value: JSON scalars and documents keep their type, anything else is a string,
-    /// so `--config lr=0.1` is a number and `--config name=resnet` a string.
+    /// Reads a command-line value: JSON scalars and documents keep their type, anything else is a string, so
+    /// `--config lr=0.1` is a number and `--config name=resnet` a string. A number that would not read back as typed
+    /// stays a string (`tag=007`, `seed=18446744073709551615`, `pi=3.14159265358979323846`): a job must get what the
+    /// user wrote; `numberKeptAsText` says why, for the CLI to tell.
     public static func parseLiteral(_ text: String) -> JSONValue {
         if text == "true" { return .bool(true) }
         if text == "false" { return .bool(false) }
         if text == "null" { return .null }
-        if let int = Int(text) { return .int(int) }
-        if let double = Double(text), double.isFinite, text.first.map({ $0.isNumber || $0 == "-" || $0 == "." }) == true {
+        if let int = Int(text), String(int) == text { return .int(int) }
+        if let typed = DecimalText(text), !typed.hasLeadingZero, let double = Double(text), double.isFinite,
+           DecimalText(double.description) == typed {
             return .double(double)
         }
         if let first = text.first, first == "{" || first == "[" || first == "\"",
@@ -34,6 +37,14 @@ public enum JSONValue: Sendable, Hashable {
             return decoded
         }
         return .string(text)
+    }
+
+    /// Why a value that looks like a number is kept as text by `parseLiteral`, or nil when it is not.
+    public static func numberKeptAsText(_ text: String) -> String? {
+        guard let typed = DecimalText(text), case .string = parseLiteral(text) else { return nil }
+        if typed.hasLeadingZero { return "\(text) is kept as text: as a number its leading zeros would be lost" }
+        if !typed.hasFraction, typed.exponent == 0 { return "\(text) is kept as text: it does not fit a 64-bit integer" }
+        return "\(text) is kept as text: as a number it would change (\(Double(text).map { $0.description } ?? "out of range"))"
     }
 
     public var typeName: String {
@@ -169,5 +180,49 @@ extension JSONDecoder.DateDecodingStrategy {
             if let date = try? Date(text, strategy: .iso8601) { return date }
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 date: \(text)"))
         }
+    }
+}
+
+/// A decimal number's text reduced to its value (sign, significant digits, exponent), to tell whether two texts name
+/// the same number: `1e-3` and `0.001` do, `3.14159265358979323846` and the nearest double do not.
+struct DecimalText: Equatable {
+    var negative: Bool
+    var digits: String
+    var exponent: Int
+    /// How the text was written, not part of the value.
+    var hasLeadingZero = false
+    var hasFraction = false
+
+    init?(_ text: String) {
+        var rest = Substring(text)
+        negative = rest.first == "-"
+        if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }
+        let exponentStart = rest.firstIndex { $0 == "e" || $0 == "E" }
+        let mantissa = exponentStart.map { rest[..<$0] } ?? rest
+        var power = 0
+        if let exponentStart {
+            var exponentText = rest[rest.index(after: exponentStart)...]
+            let negativeExponent = exponentText.first == "-"
+            if exponentText.first == "-" || exponentText.first == "+" { exponentText = exponentText.dropFirst() }
+            guard !exponentText.isEmpty, exponentText.count < 6, exponentText.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(exponentText) else { return nil }
+            power = negativeExponent ? -value : value
+        }
+        let parts = mantissa.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let whole = parts[0], fraction = parts.count > 1 ? parts[1] : ""
+        guard !(whole.isEmpty && fraction.isEmpty), (whole + fraction).allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        hasLeadingZero = whole.count > 1 && whole.first == "0"
+        hasFraction = parts.count > 1
+        var significant = String(whole + fraction)
+        power -= fraction.count
+        while significant.first == "0" { significant.removeFirst() }
+        while significant.last == "0" { significant.removeLast(); power += 1 }
+        if significant.isEmpty { power = 0 }
+        digits = significant
+        exponent = power
+        if significant.isEmpty { negative = false }
+    }
+
+    static func == (lhs: DecimalText, rhs: DecimalText) -> Bool {
+        lhs.negative == rhs.negative && lhs.digits == rhs.digits && lhs.exponent == rhs.exponent
     }
 }

@@ -14,6 +14,21 @@ public enum Names {
                      rule: "[A-Za-z0-9][A-Za-z0-9-_.]{0,127}")
     }
 
+    /// Agent names (`--name`, default the host name) show in listings and name log files: no path separators, no
+    /// control characters, not empty. Host names fit: `[A-Za-z0-9][A-Za-z0-9-_.@]{0,127}`.
+    public static func validateAgentName(_ name: String) throws {
+        let alnum = lowerAlnum.union(Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        try validate(name, kind: "agent", firstAllowed: alnum, restAllowed: alnum.union(punctuation).union(["@"]), maxLength: 128,
+                     rule: "[A-Za-z0-9][A-Za-z0-9-_.@]{0,127}")
+    }
+
+    /// The host name as an agent name: characters an agent name cannot hold become `-`.
+    public static func agentName(fromHost host: String) -> String {
+        let allowed = lowerAlnum.union(Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")).union(punctuation)
+        let cleaned = String(host.prefix(128).map { allowed.contains($0) ? $0 : "-" })
+        return cleaned.first.map { lowerAlnum.union(Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")).contains($0) } == true ? cleaned : "agent-" + cleaned.prefix(100)
+    }
+
     private static let lowerAlnum = Set("abcdefghijklmnopqrstuvwxyz0123456789")
     private static let punctuation = Set("-_.")
 

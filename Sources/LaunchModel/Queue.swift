@@ -7,13 +7,16 @@ public struct Queue: Sendable, Hashable {
     public var config: QueueConfig
     public var createdAt: Date
     public var paused: Bool
+    /// Counts the configuration's changes: an edit saves only over the version it started from.
+    public var configVersion: Int
 
-    public init(name: String, target: TargetKind, config: QueueConfig, createdAt: Date, paused: Bool = false) {
+    public init(name: String, target: TargetKind, config: QueueConfig, createdAt: Date, paused: Bool = false, configVersion: Int = 1) {
         self.name = name
         self.target = target
         self.config = config
         self.createdAt = createdAt
         self.paused = paused
+        self.configVersion = configVersion
     }
 }
 

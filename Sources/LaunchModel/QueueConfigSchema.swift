@@ -24,6 +24,10 @@ public enum QueueConfigSchema {
 
     static let env = ConfigField("env", .map(.string(nil), keyFormat: .envName), description: "Environment variables for the job.")
     static let timeout = ConfigField("timeout", .string(.duration), description: "Wall-clock limit per run (90s, 30m, 2h, 1d).")
+    /// Preparation (git clone, pip install, image build) has a limit of its own, so a stalled clone cannot hold a slot.
+    static let prepareTimeout = ConfigField("prepare_timeout", .string(.duration),
+                                            description: "Limit on preparing a run: git clone, pip install, image build (90s, 30m, 2h).",
+                                            default: "1h")
     static let gpus = ConfigField("gpus", .integer(min: 0, max: 8), description: "GPUs per run.", default: 0)
 
     public static func resourceFields(for target: TargetKind) -> [ConfigField] {
@@ -31,7 +35,7 @@ public enum QueueConfigSchema {
         case .localProcess:
             return [
                 ConfigField("working_dir", .string(nil), description: "Directory the job runs in; default: a fresh per-item directory."),
-                env, timeout,
+                env, timeout, prepareTimeout,
                 ConfigField("python", .string(nil), description: "Interpreter used to create the job's virtualenv.", default: "python3"),
             ]
         case .container:
@@ -47,7 +51,7 @@ public enum QueueConfigSchema {
                 ConfigField("memory", .string(.memory), description: "Memory limit (512m, 16G)."),
                 gpus,
                 ConfigField("network", .enumeration(["none", "host", "bridge"]), description: "Network mode.", default: "none"),
-                env, timeout,
+                env, timeout, prepareTimeout,
             ]
         case .slurm:
             return [
@@ -61,7 +65,7 @@ public enum QueueConfigSchema {
                 ConfigField("qos", .string(nil), description: "Quality of service."),
                 ConfigField("constraint", .string(nil), description: "Node features (srun --constraint)."),
                 ConfigField("extra_args", .list(.string(nil)), description: "Further srun options, one flag per entry (--exclusive, --gres=gpu:a100:2)."),
-                env,
+                env, prepareTimeout,
             ]
         case .kubernetes:
             return [

@@ -5,16 +5,20 @@ public enum SecretRedactor {
     /// at the end of a longer word (`PGPASSWORD`, `accessToken`, `GHTOKEN`).
     static let secretWords = ["SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "CREDENTIALS", "AUTH", "AUTHORIZATION"]
     static let secretEndings = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY"]
-    /// Words that make a name secret as its last word only: `WANDB_API_KEY`, `hf_token`, `DB_PASS`, but not `key_dim`,
-    /// `max_tokens` or `tokenizer_name`, hyperparameters whose values views and logs must keep showing.
-    static let lastWords = ["KEY", "TOKEN", "PASS"]
+    /// Words that make a name secret as its last word only: `WANDB_API_KEY`, `hf_token`, `DB_PASS`, `GITHUB_PAT`, but
+    /// not `key_dim`, `max_tokens` or `tokenizer_name`, hyperparameters whose values views and logs must keep showing.
+    static let lastWords = ["KEY", "TOKEN", "PASS", "PAT"]
+    /// Words after the secret one that only say how it is written down: `SIGNING_KEY_PEM`, `API_TOKEN_B64`.
+    static let formatWords: Set<String> = ["PEM", "DER", "B64", "BASE64", "JSON", "DATA", "VALUE", "STR", "STRING", "CONTENT", "CONTENTS",
+                                           "RAW", "HEX", "TEXT", "BYTES", "ENCODED", "PLAIN"]
     /// PASS as in DB_PASS or smtpPass, not the passes of a model (two_pass, forward_pass).
     static let modelPasses: Set<String> = ["TWO", "MULTI", "SINGLE", "FORWARD", "BACKWARD", "FIRST", "SECOND", "ONE", "EACH", "PER", "NUM", "BY"]
 
     /// Whether a name (an environment variable, a hyperparameter, a configuration key) looks like it holds a secret,
     /// by its words: split at `_`, `-`, `.` and camelCase humps.
     public static func isSecret(name: String) -> Bool {
-        let words = self.words(name)
+        var words = self.words(name)
+        while words.count > 1, let last = words.last, formatWords.contains(last) { words.removeLast() }
         guard let last = words.last else { return false }
         let lastSecret = lastWords.contains(last) && (last != "PASS" || !(words.dropLast().last.map(modelPasses.contains) ?? false))
         return lastSecret || words.contains { word in
@@ -48,6 +52,16 @@ public enum SecretRedactor {
         var result = variables
         for (name, value) in variables where isSecret(name: name) && value != marker {
             result[name] = marker
+        }
+        return result
+    }
+
+    /// An environment as views show it, and as agents record theirs: secret-named values hidden, and the credentials
+    /// of URLs in the others (`DATABASE_URL=mysql://root:pw@h/db`).
+    public static func redactEnvironment(_ variables: [String: String]) -> [String: String] {
+        var result: [String: String] = [:]
+        for (name, value) in variables {
+            result[name] = isSecret(name: name) ? marker : redactURLCredentials(in: value)
         }
         return result
     }

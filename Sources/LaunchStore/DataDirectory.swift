@@ -25,6 +25,14 @@ public struct DataDirectory: Sendable {
 
     public var databaseURL: URL { url.appendingPathComponent("launchdeck.db") }
     public var artifactsURL: URL { url.appendingPathComponent("artifacts", isDirectory: true) }
+    /// Agents' own state (their outboxes of attempt reports), beside the store rather than in it.
+    public var agentStateURL: URL { url.appendingPathComponent("agents", isDirectory: true) }
+    /// Where agents put work directories and virtualenvs by default: beside the data directory, not in it, so that
+    /// `LAUNCHDECK_WORK_DIR` and everything a job can reach from there lead nowhere near the store.
+    public var workAreaURL: URL {
+        let standardized = url.standardizedFileURL
+        return standardized.deletingLastPathComponent().appendingPathComponent(standardized.lastPathComponent + "-work", isDirectory: true)
+    }
 
     /// Why this process cannot write here (`read-only file system`, `permission denied`), or nil when it can.
     /// A missing directory counts as writable: creating it reports its own error.
@@ -46,12 +54,25 @@ public struct DataDirectory: Sendable {
         return statvfs(url.path, &info) == 0 && UInt64(info.f_bavail) * UInt64(info.f_frsize) < 1 << 20
     }
 
-    /// Creates the directory (owner-only: it holds job code and logs) when missing.
+    /// Creates the directory when missing, and makes it and what LaunchDeck keeps in it private (0700 and 0600: it
+    /// holds queue secrets, job code and logs), also when it existed before LaunchDeck first ran.
     public func create() throws {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw StoreError.storage("cannot create data directory \(url.path): \(error.localizedDescription)")
+        }
+        try PrivateFiles.secureDirectory(url, what: "data directory")
+        for directory in [artifactsURL, agentStateURL, url.appendingPathComponent("logs", isDirectory: true)] {
+            try PrivateFiles.secureDirectory(directory, what: "directory")
+        }
+    }
+
+    /// The database and its companion files, closed to others (SQLite creates them with the umask of whoever first
+    /// opened the database, and an older LaunchDeck wrote them 0644).
+    public func secureDatabaseFiles() {
+        for suffix in ["", "-wal", "-shm", ".migrate.lock"] {
+            PrivateFiles.secureFile(URL(fileURLWithPath: databaseURL.path + suffix))
         }
     }
 }

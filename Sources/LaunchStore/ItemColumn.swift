@@ -7,7 +7,7 @@ import GRDB
 enum ItemColumn: Int, CaseIterable {
     case id, queue, jobName, jobVersion, overrides, priority, state, attempts, maxAttempts, agentID, leaseExpiresAt
     case enqueuedAt, leasedAt, buildingAt, runningAt, finishedAt, updatedAt, exitCode, error, relaunchOf, progress
-    case logDropped, position
+    case logDropped, reclaimedFrom, position
 
     var name: String {
         switch self {
@@ -33,6 +33,7 @@ enum ItemColumn: Int, CaseIterable {
         case .relaunchOf: "relaunch_of"
         case .progress: "progress"
         case .logDropped: "log_dropped"
+        case .reclaimedFrom: "reclaimed_from"
         case .position: "position"
         }
     }

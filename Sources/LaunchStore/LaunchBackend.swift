@@ -58,7 +58,9 @@ public protocol LaunchBackend: Sendable {
     func queues() async throws -> [Queue]
     func queue(named name: String) async throws -> Queue
     func queueDepths() async throws -> [String: QueueDepth]
-    func updateQueueConfig(name: String, config: QueueConfig) async throws -> Queue
+    /// Saves over `expectedVersion` only (compare and swap): an edit that started from an older version fails with
+    /// `LaunchError.conflict` rather than throw the other change away. Nil saves over whatever is there.
+    func updateQueueConfig(name: String, config: QueueConfig, expectedVersion: Int?) async throws -> Queue
     func setQueuePaused(name: String, paused: Bool) async throws -> Queue
 
     // Items
@@ -84,11 +86,13 @@ public protocol LaunchBackend: Sendable {
     // The agent's side of an item's life
     /// Atomically takes up to `max` items, highest priority first and FIFO within a priority.
     func lease(agent: String, queues: [String], max: Int, leaseFor: TimeInterval) async throws -> [LaunchItem]
-    func heartbeat(agent: String, items: [String], leaseFor: TimeInterval) async throws -> HeartbeatReply
+    /// Extends the leases of the attempts still current; the others come back as revoked.
+    func heartbeat(agent: String, attempts: [ItemAttempt], leaseFor: TimeInterval) async throws -> HeartbeatReply
+    /// Every report names its attempt, and only the current attempt's are accepted (`ItemLifecycle.report`).
     @discardableResult
-    func reportState(item: String, agent: String, to state: ItemState, exitCode: Int?, error: String?) async throws -> LaunchItem
-    func appendLog(item: String, stream: LogStream, lines: [String]) async throws
-    func reportProgress(item: String, phase: String, current: Double, total: Double?, message: String) async throws
+    func reportState(_ attempt: ItemAttempt, to state: ItemState, exitCode: Int?, error: String?) async throws -> LaunchItem
+    func appendLog(_ attempt: ItemAttempt, stream: LogStream, lines: [String]) async throws
+    func reportProgress(_ attempt: ItemAttempt, phase: String, current: Double, total: Double?, message: String) async throws
     /// Returns expired leases to their queues (or fails them with no attempts left).
     @discardableResult
     func reclaimExpiredLeases() async throws -> [LaunchItem]

@@ -95,17 +95,8 @@ extension SQLiteBackend {
         let prefix = try ItemID.validatePrefix(itemID)
         let now = self.now
         return try await write { db, seq in
-            var item = try Self.item(prefix: prefix, db)
-            try ItemStateMachine.validate(item: item.id, from: item.state, to: .cancelled, attempts: item.attempts, maxAttempts: item.maxAttempts)
-            // An in-flight item becomes cancelled at once; its agent learns it on the next heartbeat and stops the run.
-            try db.execute(sql: """
-                UPDATE items SET state = 'cancelled', finished_at = ?, updated_at = ?, lease_expires_at = NULL,
-                                 error = COALESCE(error, 'cancelled by user'), changed_seq = ? WHERE id = ?
-                """, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, seq, item.id])
-            item.state = .cancelled
-            item.timestamps.record(.cancelled, at: now)
-            item.leaseExpiresAt = nil
-            item.error = item.error ?? "cancelled by user"
+            let item = try ItemLifecycle.cancel(try Self.item(prefix: prefix, db), at: now)
+            try Self.persist(item, db, seq: seq)
             return item
         }
     }
@@ -159,21 +150,24 @@ extension SQLiteBackend {
         }
     }
 
-    public func appendLog(item: String, stream: LogStream, lines: [String]) async throws {
+    public func appendLog(_ attempt: ItemAttempt, stream: LogStream, lines: [String]) async throws {
         guard !lines.isEmpty else { return }
         let now = self.now
         let limits = self.limits
         try await write { db, seq in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT log_count FROM items WHERE id = ?"), arguments: [item]) else {
-                throw LaunchError.notFound("item \(item) not found")
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT log_count, attempts, agent_id, reclaimed_from FROM items WHERE id = ?"),
+                                             arguments: [attempt.item]) else {
+                throw LaunchError.notFound("item \(attempt.item) not found")
             }
-            let count: Int = row["log_count"]
+            try Self.requireCurrent(attempt, attempts: row[1], agent: row[2], reclaimedFrom: row[3])
+            let count: Int = row[0]
+            let item = attempt.item
             // Only the newest `cap` lines of a batch can survive; skip writing the rest.
             let kept = lines.suffix(limits.logLinesPerItem)
             let skipped = lines.count - kept.count
             let statement = try db.cachedStatement(sql: "INSERT INTO item_logs (item_id, stream, at, line) VALUES (?, ?, ?, ?)")
             for line in kept {
-                try statement.execute(arguments: [item, stream.rawValue, now.timeIntervalSince1970, Self.cut(line, limits.logLineBytes)])
+                try statement.execute(arguments: [item, stream.rawValue, now.timeIntervalSince1970, LogLineLimit.cut(line, maxBytes: limits.logLineBytes)])
             }
             let excess = max(0, count + kept.count - limits.logLinesPerItem)
             if excess > 0 {
@@ -187,28 +181,27 @@ extension SQLiteBackend {
         }
     }
 
-    /// Cuts a line to at most `maxBytes` of UTF-8, on a scalar boundary, saying how much was cut.
-    static func cut(_ line: String, _ maxBytes: Int) -> String {
-        let total = line.utf8.count
-        guard total > maxBytes else { return line }
-        var kept = String.UnicodeScalarView()
-        var bytes = 0
-        for scalar in line.unicodeScalars {
-            let width = UTF8.width(scalar)
-            if bytes + width > maxBytes { break }
-            bytes += width
-            kept.append(scalar)
+    /// Output of an attempt that is no longer current (a late batch after the item was taken over) is refused, as
+    /// `ItemLifecycle.acceptsOutput` says, without reading the whole item.
+    static func requireCurrent(_ attempt: ItemAttempt, attempts: Int, agent: String?, reclaimedFrom: String?) throws {
+        guard attempts == attempt.number, agent == attempt.agent || reclaimedFrom == attempt.agent else {
+            throw LaunchError.conflict("\(attempt) is no longer current: the item is at attempt \(attempts)")
         }
-        return String(kept) + " [cut: \(total - bytes) more bytes]"
     }
 
-    public func reportProgress(item: String, phase: String, current: Double, total: Double?, message: String) async throws {
+    public func reportProgress(_ attempt: ItemAttempt, phase: String, current: Double, total: Double?, message: String) async throws {
         let progress = ItemProgress(phase: phase, current: current, total: total, message: message)
         let now = self.now
         try await write { db, seq in
-            try db.cachedStatement(sql: "UPDATE items SET progress = ?, updated_at = ?, changed_seq = ? WHERE id = ?").execute(
-                arguments: [try SQLiteRows.json(progress), now.timeIntervalSince1970, seq, item])
-            if db.changesCount == 0 { throw LaunchError.notFound("item \(item) not found") }
+            try db.cachedStatement(sql: """
+                UPDATE items SET progress = ?, updated_at = ?, changed_seq = ?
+                WHERE id = ? AND attempts = ? AND (agent_id = ? OR reclaimed_from = ?)
+                """).execute(arguments: [try SQLiteRows.json(progress), now.timeIntervalSince1970, seq, attempt.item, attempt.number,
+                                         attempt.agent, attempt.agent])
+            if db.changesCount == 0 {
+                _ = try Self.item(exactly: attempt.item, db)
+                throw LaunchError.conflict("\(attempt) is no longer current")
+            }
         }
     }
 }

@@ -21,86 +21,41 @@ extension SQLiteBackend {
                 candidates += rows.map { (rank: $0[.priority], position: $0[.position], row: $0) }
             }
             let chosen = candidates.sorted { ($0.rank, $0.position) < ($1.rank, $1.position) }.prefix(max)
-            let expires = now.addingTimeInterval(leaseFor)
             return try chosen.map { candidate in
-                var item = try SQLiteRows.item(candidate.row)
-                try ItemStateMachine.validate(item: item.id, from: item.state, to: .leased, attempts: item.attempts, maxAttempts: item.maxAttempts)
-                try db.cachedStatement(sql: """
-                    UPDATE items SET state = 'leased', agent_id = ?, attempts = attempts + 1, lease_expires_at = ?,
-                                     leased_at = ?, building_at = NULL, running_at = NULL, updated_at = ?, exit_code = NULL,
-                                     progress = NULL, changed_seq = ?
-                    WHERE id = ? AND state = 'queued'
-                    """).execute(arguments: [agent, expires.timeIntervalSince1970, now.timeIntervalSince1970, now.timeIntervalSince1970, seq, item.id])
-                item.state = .leased
-                item.agentID = agent
-                item.attempts += 1
-                item.leaseExpiresAt = expires
-                item.exitCode = nil
-                item.progress = nil
-                // An earlier attempt's times would count in this one's duration.
-                item.timestamps.building = nil
-                item.timestamps.running = nil
-                item.timestamps.record(.leased, at: now)
+                let item = try ItemLifecycle.lease(try SQLiteRows.item(candidate.row), to: agent, at: now, for: leaseFor)
+                try Self.persist(item, db, seq: seq, clearingProgress: true)
                 return item
             }
         }
     }
 
-    public func heartbeat(agent: String, items: [String], leaseFor: TimeInterval) async throws -> HeartbeatReply {
+    public func heartbeat(agent: String, attempts: [ItemAttempt], leaseFor: TimeInterval) async throws -> HeartbeatReply {
         let now = self.now
         return try await write { db, seq in
             try db.cachedStatement(sql: "UPDATE agents SET last_heartbeat = ?, changed_seq = ? WHERE id = ?").execute(
                 arguments: [now.timeIntervalSince1970, seq, agent])
             let expires = now.addingTimeInterval(leaseFor).timeIntervalSince1970
             var revoked: [String] = []
-            for id in items {
+            // The statement is ItemLifecycle.heartbeatExtends as SQL: one indexed update per item, no read.
+            for attempt in attempts where attempt.agent == agent {
                 try db.cachedStatement(sql: """
-                    UPDATE items SET lease_expires_at = ? WHERE id = ? AND agent_id = ? AND state IN ('leased', 'building', 'running')
-                    """).execute(arguments: [expires, id, agent])
-                if db.changesCount == 0 { revoked.append(id) }
+                    UPDATE items SET lease_expires_at = ?
+                    WHERE id = ? AND agent_id = ? AND attempts = ? AND state IN ('leased', 'building', 'running')
+                    """).execute(arguments: [expires, attempt.item, agent, attempt.number])
+                if db.changesCount == 0 { revoked.append(attempt.item) }
             }
             return HeartbeatReply(revoked: revoked)
         }
     }
 
     @discardableResult
-    public func reportState(item id: String, agent: String, to state: ItemState, exitCode: Int?, error: String?) async throws -> LaunchItem {
+    public func reportState(_ attempt: ItemAttempt, to state: ItemState, exitCode: Int?, error: String?) async throws -> LaunchItem {
         let now = self.now
         return try await write { db, seq in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ItemColumn.selection) FROM items WHERE id = ?"), arguments: [id]) else {
-                throw LaunchError.notFound("item \(id) not found")
-            }
-            var item = try SQLiteRows.item(row)
-            guard item.agentID == agent, item.state.isInFlight else {
-                throw LaunchError.conflict("item \(id) is no longer leased by agent \(agent) (it is \(item.state))")
-            }
-            if state == .queued {
-                // The agent hands the item back (drain): that run did not happen, so it does not use up an attempt.
-                item.attempts = Swift.max(0, item.attempts - 1)
-            }
-            try ItemStateMachine.validate(item: id, from: item.state, to: state, attempts: item.attempts, maxAttempts: item.maxAttempts)
-            item.state = state
-            item.timestamps.record(state, at: now)
-            if state.isFinal || state == .queued { item.leaseExpiresAt = nil }
-            if state == .queued { item.agentID = nil }
-            if let exitCode { item.exitCode = exitCode }
-            if let error { item.error = SecretRedactor.redactText(error) }
-            let column: String? = switch state {
-            case .leased: "leased_at"
-            case .building: "building_at"
-            case .running: "running_at"
-            case .succeeded, .failed, .cancelled: "finished_at"
-            case .queued: nil
-            }
-            try db.cachedStatement(sql: """
-                UPDATE items SET state = ?, attempts = ?, agent_id = ?, lease_expires_at = ?, exit_code = ?, error = ?,
-                                 updated_at = ?, changed_seq = ? \(column.map { ", \($0) = ?" } ?? "")
-                WHERE id = ?
-                """).execute(arguments: StatementArguments([
-                    state.rawValue, item.attempts, item.agentID, item.leaseExpiresAt?.timeIntervalSince1970, item.exitCode, item.error,
-                    now.timeIntervalSince1970, seq,
-                ] + (column == nil ? [] : [now.timeIntervalSince1970]) + [id] as [(any DatabaseValueConvertible)?]))
-            return item
+            let item = try Self.item(exactly: attempt.item, db)
+            let result = try ItemLifecycle.report(item, from: attempt, to: state, exitCode: exitCode, error: error, at: now)
+            if case .changed(let next) = result { try Self.persist(next, db, seq: seq) }
+            return result.item
         }
     }
 
@@ -110,31 +65,45 @@ extension SQLiteBackend {
         return try await write { db, seq in try Self.reclaimExpired(db, seq: seq, now: now) }
     }
 
-    /// Returns every in-flight item whose lease ran out to its queue, at its old position, or fails it
-    /// when it has used all its attempts. Runs inside each lease, so no separate janitor is needed.
+    /// Returns every in-flight item whose lease ran out to its queue, at its old position, or fails it when it has used
+    /// all its attempts. Runs inside each lease, so no separate janitor is needed. Not while reclaims are paused after
+    /// a stall of the store: agents that could not heartbeat through it are not dead (see `noteStall`).
     @discardableResult
     static func reclaimExpired(_ db: Database, seq: Int64, now: Date) throws -> [LaunchItem] {
+        let pausedUntil = try Double.fetchOne(db.cachedStatement(sql: "SELECT reclaim_paused_until FROM store_health WHERE id = 1")) ?? 0
+        guard now.timeIntervalSince1970 >= pausedUntil else { return [] }
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT \(ItemColumn.selection) FROM items WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?
               AND state IN ('leased', 'building', 'running')
             """), arguments: [now.timeIntervalSince1970])
         return try rows.map { row in
-            var item = try SQLiteRows.item(row)
-            let next = ItemStateMachine.stateAfterLostLease(attempts: item.attempts, maxAttempts: item.maxAttempts)
-            let previousAgent = item.agentID ?? "?"
-            item.state = next
-            item.agentID = nil
-            item.leaseExpiresAt = nil
-            item.timestamps.record(next, at: now)
-            if next == .failed {
-                item.error = "lease expired after \(item.attempts) attempts (last agent \(previousAgent))"
-            }
-            try db.execute(sql: """
-                UPDATE items SET state = ?, agent_id = NULL, lease_expires_at = NULL, error = ?, updated_at = ?,
-                                 finished_at = ?, changed_seq = ? WHERE id = ?
-                """, arguments: [next.rawValue, item.error, now.timeIntervalSince1970,
-                                 next == .failed ? now.timeIntervalSince1970 : nil, seq, item.id])
+            let item = ItemLifecycle.reclaim(try SQLiteRows.item(row), at: now)
+            try persist(item, db, seq: seq)
             return item
         }
+    }
+
+    /// The item with exactly this id (reports name it in full).
+    static func item(exactly id: String, _ db: Database) throws -> LaunchItem {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ItemColumn.selection) FROM items WHERE id = ?"), arguments: [id]) else {
+            throw LaunchError.notFound("item \(id) not found")
+        }
+        return try SQLiteRows.item(row)
+    }
+
+    /// Writes what the lifecycle rules decided: every column a lease, report, reclaim or cancel can change.
+    static func persist(_ item: LaunchItem, _ db: Database, seq: Int64, clearingProgress: Bool = false) throws {
+        let times = item.timestamps
+        try db.cachedStatement(sql: """
+            UPDATE items SET state = ?, attempts = ?, agent_id = ?, reclaimed_from = ?, lease_expires_at = ?, leased_at = ?,
+                             building_at = ?, running_at = ?, finished_at = ?, updated_at = ?, exit_code = ?, error = ?,
+                             progress = CASE WHEN ? THEN NULL ELSE progress END, changed_seq = ?
+            WHERE id = ?
+            """).execute(arguments: [
+                item.state.rawValue, item.attempts, item.agentID, item.reclaimedFrom, item.leaseExpiresAt?.timeIntervalSince1970,
+                times.leased?.timeIntervalSince1970, times.building?.timeIntervalSince1970, times.running?.timeIntervalSince1970,
+                times.finished?.timeIntervalSince1970, times.updated.timeIntervalSince1970, item.exitCode, item.error,
+                clearingProgress, seq, item.id,
+            ])
     }
 }

@@ -44,12 +44,17 @@ extension SQLiteBackend {
         }
     }
 
-    public func updateQueueConfig(name: String, config: QueueConfig) async throws -> Queue {
+    public func updateQueueConfig(name: String, config: QueueConfig, expectedVersion: Int?) async throws -> Queue {
         try await write { db, seq in
             var queue = try Self.queue(named: name, db)
+            if let expectedVersion, expectedVersion != queue.configVersion {
+                throw LaunchError.conflict("queue \(name): its configuration was changed by someone else since version \(expectedVersion) (it is at version \(queue.configVersion) now)")
+            }
             // The config must be valid for the queue's own target, whatever the caller checked it against.
             queue.config = try QueueConfig.parse(config.text, target: queue.target)
-            try db.execute(sql: "UPDATE queues SET config_text = ?, changed_seq = ? WHERE name = ?", arguments: [config.text, seq, name])
+            queue.configVersion += 1
+            try db.execute(sql: "UPDATE queues SET config_text = ?, config_version = ?, changed_seq = ? WHERE name = ?",
+                           arguments: [config.text, queue.configVersion, seq, name])
             return queue
         }
     }

@@ -19,6 +19,7 @@ public final class SQLiteBackend: LaunchBackend {
 
     let database: any DatabaseWriter
     let limits: Limits
+    let stalls = StallWatch()
     let clock: @Sendable () -> Date
     public let path: String
     /// Rung after each enqueue so idle local agents start at once instead of at their next poll.
@@ -54,7 +55,9 @@ public final class SQLiteBackend: LaunchBackend {
             return
         }
         try directory.create()
-        self.init(database: try Self.openWritable(path: path), readOnlyReason: nil, path: path, limits: limits,
+        let database = try Self.openWritable(path: path)
+        directory.secureDatabaseFiles()
+        self.init(database: database, readOnlyReason: nil, path: path, limits: limits,
                   doorbell: AgentDoorbell(runtime: RuntimeDirectory.resolve(for: directory)))
     }
 
@@ -122,19 +125,36 @@ public final class SQLiteBackend: LaunchBackend {
     /// Runs `body` in one IMMEDIATE transaction, with the value of this write's change counter.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database, Int64) throws -> T) async throws -> T {
         if let readOnlyReason { throw StoreError.storage("\(readOnlyReason): nothing was changed") }
+        let clock = self.clock
+        let stalls = self.stalls
         do {
             return try await database.writeWithoutTransaction { db in
                 var result: T?
+                let asked = ContinuousClock.now
                 try db.inTransaction(.immediate) {
                     let seq = try Int64.fetchOne(db.cachedStatement(sql: "UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq")) ?? 0
+                    if stalls.stalled(waited: ContinuousClock.now - asked) {
+                        try Self.noteStall(db, now: clock())
+                    }
                     result = try body(db, seq)
                     return .commit
                 }
                 return result!
             }
         } catch let error as DatabaseError {
+            if [.SQLITE_FULL, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_IOERR].contains(error.resultCode) { stalls.failed() }
             throw Self.storageError(error, path: path)
         }
+    }
+
+    /// The store was stalled (this process waited long for the write lock, or its writes failed for a while): leases
+    /// whose agents could not heartbeat meanwhile ran out without those agents being dead. No lease is reclaimed for
+    /// `StallWatch.reclaimPause` from now, long enough for every live agent's next heartbeat (at most 10 s apart) to
+    /// get through. This only delays taking items over; it never lets two attempts overlap, which the agents' guards
+    /// prevent by their own clocks (LeaseFence).
+    static func noteStall(_ db: Database, now: Date) throws {
+        try db.execute(sql: "UPDATE store_health SET reclaim_paused_until = MAX(reclaim_paused_until, ?) WHERE id = 1",
+                       arguments: [now.addingTimeInterval(StallWatch.reclaimPause).timeIntervalSince1970])
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
@@ -154,6 +174,17 @@ public final class SQLiteBackend: LaunchBackend {
     }
 
     var now: Date { clock() }
+
+    /// Holds the write lock for `seconds` (then commits nothing), as another process stuck mid-write would: for tests
+    /// of a stalled store. `locked` runs once the lock is held.
+    public func holdWriteLock(for seconds: Double, locked: @escaping @Sendable () -> Void) async throws {
+        try await database.writeWithoutTransaction { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            locked()
+            Thread.sleep(forTimeInterval: seconds)
+            try db.execute(sql: "ROLLBACK")
+        }
+    }
 
     /// SQLite's own check of the file: `ok` when nothing is damaged.
     public func integrityCheck() async throws -> String {

@@ -69,7 +69,7 @@ enum SQLiteRows {
                 finished: date(row, .finishedAt), updated: date(row, .updatedAt)),
             exitCode: row[.exitCode], error: row[.error], relaunchOf: row[.relaunchOf],
             progress: try progressText.map { try decode(ItemProgress.self, $0) },
-            droppedLogLines: row[.logDropped])
+            droppedLogLines: row[.logDropped], reclaimedFrom: row[.reclaimedFrom])
     }
 
     static func job(_ row: Row) throws -> JobVersion {
@@ -98,7 +98,8 @@ enum SQLiteRows {
             return config
         }()
         return Queue(name: row["name"], target: target, config: config,
-                     createdAt: date(row, "created_at") ?? Date(timeIntervalSince1970: 0), paused: row["paused"])
+                     createdAt: date(row, "created_at") ?? Date(timeIntervalSince1970: 0), paused: row["paused"],
+                     configVersion: row["config_version"])
     }
 
     static func agent(_ row: Row) throws -> Agent {

@@ -87,6 +87,16 @@ enum SQLiteSchema {
                 CREATE INDEX agents_changed ON agents (changed_seq);
                 """)
         }
+        migrator.registerMigration("v2: attempts that lost their lease, queue config versions, store stalls") { db in
+            try db.execute(sql: """
+                ALTER TABLE items ADD COLUMN reclaimed_from TEXT;
+                ALTER TABLE queues ADD COLUMN config_version INTEGER NOT NULL DEFAULT 1;
+                -- Until when no lease is reclaimed, because the store was stalled (a long lock, a full disk): agents
+                -- that could not heartbeat meanwhile are not dead.
+                CREATE TABLE store_health (id INTEGER PRIMARY KEY CHECK (id = 1), reclaim_paused_until REAL NOT NULL);
+                INSERT INTO store_health (id, reclaim_paused_until) VALUES (1, 0);
+                """)
+        }
         return migrator
     }
 }

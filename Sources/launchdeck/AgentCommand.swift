@@ -56,8 +56,9 @@ struct AgentDescribe: AsyncParsableCommand {
                 "Kubernetes:    \(env.kubectlAvailable == true ? "kubectl, context \(env.kubernetesContext ?? "none")" : "no")",
                 "Environment:",
             ]
-            for key in env.environmentVariables.keys.sorted() {
-                lines.append("  \(key)=\(SecretRedactor.isSecret(name: key) ? SecretRedactor.marker : env.environmentVariables[key]!)")
+            let variables = SecretRedactor.redactEnvironment(env.environmentVariables)
+            for key in variables.keys.sorted() {
+                lines.append("  \(key)=\(variables[key]!)")
             }
             return lines.map(TerminalTextSafety.inert).joined(separator: "\n") + "\n"
         }

@@ -23,6 +23,9 @@ struct AgentRun: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Seconds running items get to finish on drain.") var drainSeconds: Double = 30
     @Option(help: ArgumentHelp("Directory for item work directories and virtualenvs (default: the data directory).",
                                discussion: "Slurm queues need one their compute nodes share.")) var workDir: String?
+    @Option(help: ArgumentHelp("Run local-process jobs as this Unix user (the agent must run as root).",
+                               discussion: "Jobs then cannot read the store, other queues' secrets or other jobs' environments.")) var runAs: String?
+    @Flag(help: "Let git jobs clone local paths and file:// URLs (any repository this agent's user can read).") var allowLocalGit = false
     @Flag(help: "Start in the background and return; output goes to the agent's log file.") var detach = false
     /// Set by --detach for the agent it starts, so the log file it names carries the agent's own id.
     @Option(help: .hidden) var agentID: String?
@@ -34,7 +37,7 @@ struct AgentRun: AsyncParsableCommand {
             throw ValidationFailure([ValidationIssue(path: "--agent-id", message: "\(agentID.escapedForMessage) is not an id")])
         }
         var configuration = AgentConfiguration(
-            id: agentID ?? ItemID.make(), name: name ?? ProcessInfo.processInfo.hostName, queues: queue, maxJobs: maxJobs, data: data,
+            id: agentID ?? ItemID.make(), name: name ?? Names.agentName(fromHost: ProcessInfo.processInfo.hostName), queues: queue, maxJobs: maxJobs, data: data,
             runtime: RuntimeDirectory.resolve(for: data), guardPath: Self.guardPath(), version: Launchdeck.version)
         // Checked before they become Durations: `nan`, `inf` and 1e300 parse as Doubles and would trap there.
         var issues: [ValidationIssue] = []
@@ -48,23 +51,28 @@ struct AgentRun: AsyncParsableCommand {
         }
         if !issues.isEmpty { throw ValidationFailure(issues) }
         try configuration.validate()
-        if let workDir {
-            configuration.workArea = URL(fileURLWithPath: workDir, isDirectory: true).standardizedFileURL
+        if let reason = backend.readOnlyReason {
+            throw CommandExit(code: 1, message: "\(reason): an agent records every item it runs, so it cannot start")
+        }
+        configuration.allowLocalGit = allowLocalGit
+        if let runAs {
             do {
-                try FileManager.default.createDirectory(at: configuration.workArea, withIntermediateDirectories: true)
+                configuration.runAs = try JobIdentity.resolve(runAs)
             } catch {
-                throw ValidationFailure([ValidationIssue(path: "--work-dir", message: "cannot create \(workDir): \(error.localizedDescription)")])
+                throw ValidationFailure([ValidationIssue(path: "--run-as", message: "\(error)")])
+            }
+            if geteuid() != 0 && configuration.runAs?.uid != geteuid() {
+                throw ValidationFailure([ValidationIssue(path: "--run-as", message: "running jobs as \(runAs) needs an agent running as root")])
             }
         }
+        if let workDir { configuration.workArea = URL(fileURLWithPath: workDir, isDirectory: true).standardizedFileURL }
+        try Self.prepareWorkArea(configuration, given: workDir != nil)
         for name in queue {
             // Leasing items of a target no agent runs would only fail them, each at once.
             let target = try await backend.queue(named: name).target
             if AgentRunner.defaultTargets[target] == nil {
                 throw ValidationFailure([ValidationIssue(path: "--queue", message: "queue \(name) targets \(target), which agents cannot run yet")])
             }
-        }
-        if let reason = backend.readOnlyReason {
-            throw CommandExit(code: 1, message: "\(reason): an agent records every item it runs, so it cannot start")
         }
         guard FileManager.default.isExecutableFile(atPath: configuration.guardPath) else {
             throw CommandExit(code: 1, message: "launchdeck-guard not found at \(configuration.guardPath): every job runs under it; put it beside launchdeck (`swift build` builds both) or name it with LAUNCHDECK_GUARD")
@@ -84,6 +92,34 @@ struct AgentRun: AsyncParsableCommand {
         }
         defer { signals.forEach { $0.cancel() } }
         try await runner.run()
+    }
+
+    /// The work area and its two roots, made private: 0700, or 0711 when jobs run as another user, who may then pass
+    /// through to the directories given to it but list nothing. That user must be able to reach it at all.
+    static func prepareWorkArea(_ configuration: AgentConfiguration, given: Bool) throws {
+        let option = given ? "--work-dir" : "the work area"
+        let mode: mode_t = configuration.runAs == nil ? 0o700 : 0o711
+        do {
+            for directory in [configuration.workArea, configuration.workArea.appendingPathComponent("work"),
+                              configuration.workArea.appendingPathComponent("venvs")] {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                try PrivateFiles.secureDirectory(directory, what: "work directory", mode: mode)
+            }
+        } catch let error as StoreError {
+            throw ValidationFailure([ValidationIssue(path: option, message: error.description)])
+        } catch {
+            throw ValidationFailure([ValidationIssue(path: option, message: "cannot create \(configuration.workArea.path): \(error.localizedDescription)")])
+        }
+        guard let user = configuration.runAs, user.uid != geteuid() else { return }
+        var ancestor = configuration.workArea.deletingLastPathComponent()
+        while ancestor.path != "/" {
+            var info = stat()
+            if stat(ancestor.path, &info) == 0, info.st_mode & 0o001 == 0, info.st_uid != user.uid,
+               !(info.st_mode & 0o010 != 0 && user.groups.contains(info.st_gid)) {
+                throw ValidationFailure([ValidationIssue(path: "--run-as", message: "user \(user.name) cannot reach the work area \(configuration.workArea.path) (\(ancestor.path) is closed to it); choose one it can with --work-dir")])
+            }
+            ancestor = ancestor.deletingLastPathComponent()
+        }
     }
 
     /// A number of seconds from the command line as a Duration, or an issue when it is outside `range` (or NaN).

@@ -21,8 +21,14 @@ enum KeyValueArguments {
         Dictionary(uniqueKeysWithValues: try Self.pairs(pairs, option: option))
     }
 
+    /// Values typed as `JSONValue.parseLiteral` reads them; a number kept as text is said on stderr, so the user knows
+    /// the job gets exactly what was typed.
     static func parseTyped(_ pairs: [String], option: String) throws -> [String: JSONValue] {
-        try parse(pairs, option: option).mapValues(JSONValue.parseLiteral)
+        let values = try parse(pairs, option: option)
+        for key in values.keys.sorted() {
+            if let note = JSONValue.numberKeptAsText(values[key]!) { printError("launchdeck: note: \(option) \(key): \(note)") }
+        }
+        return values.mapValues(JSONValue.parseLiteral)
     }
 
     /// `KEY=VALUE` options in the order given; a key given twice is an error.

@@ -7,7 +7,7 @@ import LaunchStore
 struct DebugCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug", abstract: "Internal tools for tests and benchmarks.", shouldDisplay: false,
-        subcommands: [LeaseWorker.self, EnqueueBurst.self, IntegrityCheck.self])
+        subcommands: [LeaseWorker.self, EnqueueBurst.self, IntegrityCheck.self, HoldWriteLock.self])
 }
 
 /// Leases items until the queues stay empty, printing each leased id on its own line and finishing it,
@@ -34,7 +34,7 @@ struct LeaseWorker: AsyncParsableCommand {
             idle = 0
             for item in items {
                 output += item.id + "\n"
-                try await backend.reportState(item: item.id, agent: agent, to: .succeeded, exitCode: 0, error: nil)
+                try await backend.reportState(item.currentAttempt!, to: .succeeded, exitCode: 0, error: nil)
             }
         }
         print(output, terminator: "")
@@ -67,5 +67,20 @@ struct IntegrityCheck: AsyncParsableCommand {
         let result = try await CommandContext.open().backend.integrityCheck()
         print(result)
         if result != "ok" { throw CommandExit(code: 1, message: "integrity check failed") }
+    }
+}
+
+/// Holds SQLite's write lock on the data directory's database for a while, as another process stuck mid-write would,
+/// so tests can check that a busy store is not mistaken for dead agents.
+struct HoldWriteLock: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "hold-write-lock")
+    @Option var seconds: Double
+
+    func run() async throws {
+        guard seconds >= 0, seconds <= 3600 else { throw LaunchError.invalidInput("--seconds: must be 0 to 3600") }
+        let backend = try CommandContext.open().backend
+        try await backend.holdWriteLock(for: seconds) {
+            FileHandle.standardOutput.write(Data("locked\n".utf8))
+        }
     }
 }

@@ -10,6 +10,9 @@ enum Entry {
     static func main() async {
         // A closed pipe (`launchdeck items | head`) must end the output quietly, not kill the process mid-write.
         signal(SIGPIPE, SIG_IGN)
+        // What LaunchDeck writes (the store, work directories, edit files, logs) is this user's alone; jobs get the
+        // umask the process was started with back (the guard's --umask).
+        PrivateFiles.restrictUmask()
         do {
             var command = try Launchdeck.parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

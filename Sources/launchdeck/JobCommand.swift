@@ -19,6 +19,7 @@ struct JobCreate: AsyncParsableCommand {
     @Option(help: "Directory to snapshot as the job's code.") var dir: String?
     @Option(help: "Git repository URL.") var git: String?
     @Option(help: "Git commit, the full hash (with --git; git rev-parse HEAD).") var commit: String?
+    @Flag(help: "Allow --git to name a local path or file:// URL (agents need --allow-local-git too).") var allowLocalGit = false
     @Option(help: "Container image reference.") var image: String?
     @Option(help: "Command to run, quoted as in a shell (no shell runs it), e.g. 'python train.py --epochs 3'.") var entrypoint: String
     @Option(help: "requirements.txt to install for the job.") var requirements: String?
@@ -42,6 +43,9 @@ struct JobCreate: AsyncParsableCommand {
             source = .image(reference: image)
         } else {
             guard let git, let commit else { throw LaunchError.invalidInput("job create: --git and --commit go together") }
+            if let problem = GitURLPolicy.problem(with: git, allowLocal: allowLocalGit) {
+                throw LaunchError.invalidInput("--git: \(problem)")
+            }
             source = .git(url: git, commit: commit)
         }
         var requirementsText: String?

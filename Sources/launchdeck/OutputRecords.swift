@@ -199,6 +199,8 @@ struct AgentRecord: Encodable {
         startedAt = agent.startedAt
         lastHeartbeat = agent.lastHeartbeat
         environment = agent.environment
+        // Records stored by older agents may hold what this version hides.
+        environment.environmentVariables = SecretRedactor.redactEnvironment(agent.environment.environmentVariables)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -93,7 +93,7 @@ struct QueueSetConfig: AsyncParsableCommand {
         let backend = try CommandContext.open().backend
         let queue = try await backend.queue(named: name)
         let config = try QueueConfig.parse(try ConfigFile.read(file), target: queue.target, source: file)
-        _ = try await backend.updateQueueConfig(name: name, config: config)
+        _ = try await backend.updateQueueConfig(name: name, config: config, expectedVersion: nil)
         print("queue \(name): configuration updated")
     }
 }
@@ -127,9 +127,19 @@ struct QueueSchema: AsyncParsableCommand {
 
 /// Reads a user's configuration file with a clear error when it cannot.
 enum ConfigFile {
+    /// Configurations are small; a bigger file (or /dev/zero) is refused before it is read whole.
+    static let maxBytes = 1 << 20
+
     static func read(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
             throw LaunchError.invalidInput("\(path): cannot read file")
+        }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: maxBytes + 1) ?? Data() else {
+            throw LaunchError.invalidInput("\(path): cannot read file")
+        }
+        guard data.count <= maxBytes else {
+            throw LaunchError.invalidInput("\(path): larger than \(maxBytes) bytes (1 MiB), the limit for a configuration")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw LaunchError.invalidInput("\(path): not UTF-8 text")

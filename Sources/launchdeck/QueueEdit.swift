@@ -14,7 +14,7 @@ struct QueueEdit: AsyncParsableCommand {
         let queue = try await backend.queue(named: name)
         let editor = try EditorCommand.fromEnvironment()
         let file = try RuntimeDirectory.resolve(for: DataDirectory.resolve()).privateFile(prefix: "queue-\(queue.name)", extension: "yaml")
-        var session = ConfigEditSession(target: queue.target, original: queue.config.text)
+        var session = ConfigEditSession(target: queue.target, original: queue.config.text, baseVersion: queue.configVersion)
         while true {
             try Data(session.fileContents.utf8).write(to: file)
             try editor.edit(file)
@@ -26,7 +26,13 @@ struct QueueEdit: AsyncParsableCommand {
                 return
             case .saved(let config):
                 do {
-                    _ = try await backend.updateQueueConfig(name: queue.name, config: config)
+                    _ = try await backend.updateQueueConfig(name: queue.name, config: config, expectedVersion: session.baseVersion)
+                } catch LaunchError.conflict {
+                    // Two edits at once: the later save must not throw the earlier one away, nor its own text.
+                    let current = try await backend.queue(named: queue.name)
+                    session.conflicted(text, currentText: current.config.text, currentVersion: current.configVersion)
+                    printError("launchdeck: queue \(queue.name): not saved: someone else saved its configuration meanwhile; reopening the editor with your text and theirs")
+                    continue
                 } catch let error as StoreError {
                     // Disk full or read-only: the text was valid, so keep it where the user can find it.
                     session.storeFailed(text, reason: error.description)

@@ -65,7 +65,8 @@ import Testing
         // one's stays to look into.
         agent.terminate()
         agent.waitUntilExit()
-        let work = cli.home.appendingPathComponent("work")
+        // Work directories live beside the data directory, not in it.
+        let work = URL(fileURLWithPath: cli.home.path + "-work").appendingPathComponent("work")
         #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent(good).path))
         #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent(bad).appendingPathComponent("run.sh").path))
     }

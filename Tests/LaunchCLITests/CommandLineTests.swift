@@ -327,7 +327,11 @@ import Testing
         // The job saw them; its logs and progress did not keep them.
         let item = try cli.run("item", id).stdout
         #expect(item.contains("key is [redacted], token is [redacted]"), "\(item)")
-        #expect(item.contains("args --hf_token [redacted] --lr 0.1 --tokenizer_name bert-base-uncased"), "\(item)")
+        // Secret hyperparameters never go on the command line (every user can read it): the job gets them in
+        // LAUNCHDECK_CONFIG and as $HF_TOKEN.
+        #expect(item.contains("args --lr 0.1 --tokenizer_name bert-base-uncased\n"), "\(item)")
+        #expect(!item.contains("--hf_token") && !item.contains("--wandb"), "\(item)")
+        #expect(item.contains("hf_token is secret: not on the command line"), "\(item)")
         #expect(item.contains("using [redacted]"), "\(item)")
         let queue = try cli.run("queue", "describe", "q").stdout
         #expect(queue.contains("WANDB_API_KEY: [redacted]"), "\(queue)")

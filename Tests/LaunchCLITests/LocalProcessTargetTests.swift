@@ -19,10 +19,11 @@ import Testing
         _ = try cli.write("repo/train.sh", "echo from commit two\n")
         _ = try git(["commit", "--quiet", "-am", "two"], in: repository)
 
-        #expect(try cli.run("job", "create", "g", "--git", "file://\(repository.path)", "--commit", commit, "--entrypoint", "sh train.sh").status == 0)
+        #expect(try cli.run("job", "create", "g", "--git", "file://\(repository.path)", "--commit", commit, "--entrypoint", "sh train.sh",
+                            "--allow-local-git").status == 0)
         #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
         let id = try cli.enqueueID("g", "--queue", "local")
-        let agent = try cli.startAgent(queues: ["local"])
+        let agent = try cli.startAgent(queues: ["local"], extra: ["--allow-local-git"])
         defer { agent.terminate(); agent.waitUntilExit() }
         #expect(try eventually { try cli.state(id) == "succeeded" }, "\((try? cli.run("item", "describe", id).stdout) ?? "")")
         let logs = try cli.run("item", "describe", id).stdout
@@ -44,10 +45,10 @@ import Testing
         _ = try git(["commit", "--quiet", "-m", "one"], in: repository)
         let commit = try git(["rev-parse", "HEAD"], in: repository)
         #expect(try cli.run("job", "create", "g", "--git", "file://\(repository.path)", "--commit", commit,
-                            "--entrypoint", "sh train.sh", "--config", "lr=0.5").status == 0)
+                            "--entrypoint", "sh train.sh", "--config", "lr=0.5", "--allow-local-git").status == 0)
         #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
         let id = try cli.enqueueID("g", "--queue", "local")
-        let agent = try cli.startAgent(queues: ["local"])
+        let agent = try cli.startAgent(queues: ["local"], extra: ["--allow-local-git"])
         defer { agent.terminate(); agent.waitUntilExit() }
         #expect(try eventually { try cli.state(id) == "succeeded" }, "\((try? cli.run("item", id).stdout) ?? "")")
         #expect(try String(contentsOf: victim, encoding: .utf8) == "untouched\n")
@@ -55,7 +56,7 @@ import Testing
 
         // An abbreviated commit is refused: a tag of that name (or a commit made to share the prefix) would win.
         let short = try cli.run("job", "create", "short", "--git", "file://\(repository.path)", "--commit", String(commit.prefix(8)),
-                                "--entrypoint", "sh train.sh")
+                                "--entrypoint", "sh train.sh", "--allow-local-git")
         #expect(short.status == 2 && short.stderr.contains("is not a full commit hash"), "\(short.stderr)")
     }
 

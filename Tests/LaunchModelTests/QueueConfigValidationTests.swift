@@ -139,7 +139,7 @@ import Testing
 
     @Test func eachTargetHasItsOwnSchema() {
         #expect(formatted("resource:\n  partition: gpu\n", .container) ==
-                ["queue.yaml:2: resource.partition: unknown field (known: runtime, base_image, build, run_args, cpus, memory, gpus, network, env, timeout)"])
+                ["queue.yaml:2: resource.partition: unknown field (known: runtime, base_image, build, run_args, cpus, memory, gpus, network, env, timeout, prepare_timeout)"])
         #expect(issues("resource:\n  partition: gpu\n  time_limit: 1-00:00:00\n", .slurm).isEmpty)
         #expect(formatted("resource:\n  time_limit: forever\n", .slurm) ==
                 ["queue.yaml:2: resource.time_limit: \"forever\" is not a Slurm time limit (example: 2-00:00:00)"])

@@ -58,10 +58,11 @@ import Testing
         try await store.makeJob()
         try await store.makeQueue("q")
         let item = try await store.enqueue("q")[0]
+        let attempt = try #require(try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 60).first?.currentAttempt)
         for batch in 0..<5 {
-            try await store.backend.appendLog(item: item.id, stream: .stdout, lines: (0..<30).map { "line \(batch * 30 + $0)" })
+            try await store.backend.appendLog(attempt, stream: .stdout, lines: (0..<30).map { "line \(batch * 30 + $0)" })
         }
-        try await store.backend.appendLog(item: item.id, stream: .stderr, lines: [String(repeating: "é", count: 100)])
+        try await store.backend.appendLog(attempt, stream: .stderr, lines: [String(repeating: "é", count: 100)])
         let logs = try await store.backend.logs(itemID: item.id, tail: nil)
         #expect(logs.count == 100)
         #expect(logs.first?.text == "line 51")
@@ -115,7 +116,7 @@ import Testing
         #expect(try await store.backend.agent(id: "ag").state == .busy)
         store.clock.advance(31)
         #expect(try await store.backend.agents().map(\.state) == [.lost])
-        _ = try await store.backend.heartbeat(agent: "ag", items: [], leaseFor: 30)
+        _ = try await store.backend.heartbeat(agent: "ag", attempts: [], leaseFor: 30)
         #expect(try await store.backend.agent(id: "n").state == .busy)
     }
 

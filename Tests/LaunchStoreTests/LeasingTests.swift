@@ -71,7 +71,7 @@ import Testing
         let items = try await store.enqueue("q", count: 3)
         let lost = try await store.backend.lease(agent: "dead", queues: ["q"], max: 1, leaseFor: 30)[0]
         #expect(lost.id == items[0].id)
-        _ = try await store.backend.reportState(item: lost.id, agent: "dead", to: .running, exitCode: nil, error: nil)
+        _ = try await store.backend.reportState(lost.currentAttempt!, to: .running, exitCode: nil, error: nil)
 
         store.clock.advance(29)
         #expect(try await store.backend.reclaimExpiredLeases().isEmpty)
@@ -85,7 +85,7 @@ import Testing
         #expect(try await store.backend.item(id: again.id).timestamps.running == nil)
         // The dead agent can no longer report on it.
         await #expect(throws: LaunchError.self) {
-            try await store.backend.reportState(item: lost.id, agent: "dead", to: .succeeded, exitCode: 0, error: nil)
+            try await store.backend.reportState(lost.currentAttempt!, to: .succeeded, exitCode: 0, error: nil)
         }
     }
 
@@ -113,12 +113,12 @@ import Testing
         _ = try await store.enqueue("q", count: 2)
         let leased = try await store.backend.lease(agent: "a", queues: ["q"], max: 2, leaseFor: 10)
         store.clock.advance(8)
-        var reply = try await store.backend.heartbeat(agent: "a", items: leased.map(\.id), leaseFor: 10)
+        var reply = try await store.backend.heartbeat(agent: "a", attempts: leased.map { $0.currentAttempt! }, leaseFor: 10)
         #expect(reply.revoked.isEmpty)
         store.clock.advance(8)
         #expect(try await store.backend.reclaimExpiredLeases().isEmpty)
         _ = try await store.backend.cancel(itemID: leased[1].id)
-        reply = try await store.backend.heartbeat(agent: "a", items: leased.map(\.id), leaseFor: 10)
+        reply = try await store.backend.heartbeat(agent: "a", attempts: leased.map { $0.currentAttempt! }, leaseFor: 10)
         #expect(reply.revoked == [leased[1].id])
     }
 
@@ -127,16 +127,16 @@ import Testing
         try await store.makeJob()
         try await store.makeQueue("q")
         let item = try await store.enqueue("q")[0]
-        _ = try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 60)
-        try await store.backend.reportState(item: item.id, agent: "a", to: .building, exitCode: nil, error: nil)
-        try await store.backend.reportState(item: item.id, agent: "a", to: .running, exitCode: nil, error: nil)
+        let attempt = try #require(try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 60).first?.currentAttempt)
+        try await store.backend.reportState(attempt, to: .building, exitCode: nil, error: nil)
+        try await store.backend.reportState(attempt, to: .running, exitCode: nil, error: nil)
         await #expect(throws: LaunchError.illegalTransition(from: .running, to: .building, item: item.id)) {
-            try await store.backend.reportState(item: item.id, agent: "a", to: .building, exitCode: nil, error: nil)
+            try await store.backend.reportState(attempt, to: .building, exitCode: nil, error: nil)
         }
         await #expect(throws: LaunchError.self) {
-            try await store.backend.reportState(item: item.id, agent: "intruder", to: .succeeded, exitCode: 0, error: nil)
+            try await store.backend.reportState(ItemAttempt(item: item.id, agent: "intruder", number: 1), to: .succeeded, exitCode: 0, error: nil)
         }
-        let done = try await store.backend.reportState(item: item.id, agent: "a", to: .failed, exitCode: 3, error: "exit status 3, TOKEN=abc")
+        let done = try await store.backend.reportState(attempt, to: .failed, exitCode: 3, error: "exit status 3, TOKEN=abc")
         #expect(done.state == .failed && done.exitCode == 3 && done.error == "exit status 3, TOKEN=[redacted]")
         #expect(done.timestamps.building != nil && done.timestamps.running != nil && done.timestamps.finished != nil)
         await #expect(throws: LaunchError.self) { try await store.backend.cancel(itemID: item.id) }
@@ -147,8 +147,9 @@ import Testing
         try await store.makeJob()
         try await store.makeQueue("q")
         let item = try await store.enqueue("q")[0]
-        _ = try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 60)
-        let back = try await store.backend.reportState(item: item.id, agent: "a", to: .queued, exitCode: nil, error: nil)
+        let attempt = try #require(try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 60).first?.currentAttempt)
+        #expect(attempt.item == item.id)
+        let back = try await store.backend.reportState(attempt, to: .queued, exitCode: nil, error: nil)
         #expect(back.state == .queued && back.attempts == 0 && back.agentID == nil)
     }
 }

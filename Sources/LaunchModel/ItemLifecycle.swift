@@ -1,0 +1,123 @@
+import Foundation
+
+/// The rules of an item's life as pure functions: a backend reads the item, asks these what it becomes, and persists
+/// the answer in the same transaction. Every backend thereby leases, reports, reclaims and cancels alike.
+public enum ItemLifecycle {
+    /// What a report did: changed the item, or found it already as reported (a final report delivered twice, a hand-back
+    /// of an item whose lease had already run out), which is not an error for the reporter.
+    public enum ReportResult: Sendable, Hashable {
+        case changed(LaunchItem)
+        case unchanged(LaunchItem)
+
+        public var item: LaunchItem {
+            switch self {
+            case .changed(let item), .unchanged(let item): item
+            }
+        }
+    }
+
+    /// A queued item taken by `agent`: a new attempt, with a lease until `now + seconds`.
+    public static func lease(_ item: LaunchItem, to agent: String, at now: Date, for seconds: TimeInterval) throws -> LaunchItem {
+        try ItemStateMachine.validate(item: item.id, from: item.state, to: .leased, attempts: item.attempts, maxAttempts: item.maxAttempts)
+        var leased = item
+        leased.state = .leased
+        leased.agentID = agent
+        leased.attempts += 1
+        leased.leaseExpiresAt = now.addingTimeInterval(seconds)
+        leased.exitCode = nil
+        leased.progress = nil
+        leased.reclaimedFrom = nil
+        // An earlier attempt's times would count in this one's duration.
+        leased.timestamps.building = nil
+        leased.timestamps.running = nil
+        leased.timestamps.record(.leased, at: now)
+        return leased
+    }
+
+    /// Whether a heartbeat of `attempt` keeps the item's lease: the attempt is the one in flight. A lease that ran out
+    /// but was not reclaimed yet is kept too: no other attempt can have started.
+    public static func heartbeatExtends(_ item: LaunchItem, for attempt: ItemAttempt) -> Bool {
+        item.state.isInFlight && item.agentID == attempt.agent && item.attempts == attempt.number
+    }
+
+    /// Whether the lease ran out by `now`.
+    public static func isExpired(_ item: LaunchItem, at now: Date) -> Bool {
+        item.state.isInFlight && (item.leaseExpiresAt.map { $0 < now } ?? false)
+    }
+
+    /// An item whose lease ran out goes back to its queue at its old place, or fails when its attempts are used up. The
+    /// agent is remembered, so its final report of this attempt is still accepted until another attempt starts.
+    public static func reclaim(_ item: LaunchItem, at now: Date) -> LaunchItem {
+        var reclaimed = item
+        let next = ItemStateMachine.stateAfterLostLease(attempts: item.attempts, maxAttempts: item.maxAttempts)
+        reclaimed.state = next
+        reclaimed.reclaimedFrom = item.agentID
+        reclaimed.agentID = nil
+        reclaimed.leaseExpiresAt = nil
+        reclaimed.timestamps.record(next, at: now)
+        if next == .failed {
+            reclaimed.error = "lease expired after \(item.attempts) attempts (last agent \(item.agentID ?? "?"))"
+        }
+        return reclaimed
+    }
+
+    /// A report from `attempt`: a move to building or running, a final state, or a hand-back to the queue (a drain, or
+    /// a job the agent stopped because it could not renew the lease), which does not use up an attempt.
+    ///
+    /// Only the current attempt may report. Its final report is accepted also after its lease ran out, as long as no
+    /// other attempt has started: the job did finish, and running it again would be the worse answer.
+    public static func report(_ item: LaunchItem, from attempt: ItemAttempt, to state: ItemState, exitCode: Int?, error: String?,
+                              at now: Date) throws -> ReportResult {
+        let ours = item.attempts == attempt.number
+        if ours && item.state.isInFlight && item.agentID == attempt.agent {
+            var next = item
+            if state == .queued { next.attempts = max(0, item.attempts - 1) }
+            try ItemStateMachine.validate(item: item.id, from: item.state, to: state, attempts: next.attempts, maxAttempts: item.maxAttempts)
+            next.state = state
+            next.timestamps.record(state, at: now)
+            if state.isFinal || state == .queued { next.leaseExpiresAt = nil }
+            if state == .queued { next.agentID = nil }
+            if let exitCode { next.exitCode = exitCode }
+            if let error { next.error = SecretRedactor.redactText(error) }
+            return .changed(next)
+        }
+        if ours && item.reclaimedFrom == attempt.agent {
+            // The lease ran out, and no other attempt has started since.
+            if state == .queued { return .unchanged(item) }
+            guard state.isFinal else {
+                throw LaunchError.conflict("\(attempt) lost its lease; the item is \(item.state) again")
+            }
+            var next = item
+            next.state = state
+            next.agentID = attempt.agent
+            next.reclaimedFrom = nil
+            next.exitCode = exitCode
+            next.error = error.map(SecretRedactor.redactText)
+            next.timestamps.record(state, at: now)
+            return .changed(next)
+        }
+        if ours && item.agentID == attempt.agent && item.state == state && state.isFinal {
+            // The same final report again (the first reply was lost): nothing to do.
+            return .unchanged(item)
+        }
+        throw LaunchError.conflict("\(attempt) is no longer current: the item is \(item.state), attempt \(item.attempts)"
+                                   + (item.agentID.map { " by agent \($0)" } ?? ""))
+    }
+
+    /// Logs and progress are kept from the current attempt only (also once its lease ran out, as for its final report).
+    public static func acceptsOutput(_ item: LaunchItem, from attempt: ItemAttempt) -> Bool {
+        item.attempts == attempt.number && (item.agentID == attempt.agent || item.reclaimedFrom == attempt.agent)
+    }
+
+    /// Cancelled by a user: final at once; an agent running it learns so on its next heartbeat and stops the run.
+    public static func cancel(_ item: LaunchItem, at now: Date) throws -> LaunchItem {
+        try ItemStateMachine.validate(item: item.id, from: item.state, to: .cancelled, attempts: item.attempts, maxAttempts: item.maxAttempts)
+        var cancelled = item
+        cancelled.state = .cancelled
+        cancelled.timestamps.record(.cancelled, at: now)
+        cancelled.leaseExpiresAt = nil
+        cancelled.reclaimedFrom = nil
+        cancelled.error = item.error ?? "cancelled by user"
+        return cancelled
+    }
+}
