@@ -27,7 +27,7 @@ public enum JSONValue: Sendable, Hashable {
         if text == "false" { return .bool(false) }
         if text == "null" { return .null }
         if let int = Int(text), String(int) == text { return .int(int) }
-        if let typed = DecimalText(text), !typed.hasLeadingZero, let double = Double(text), double.isFinite,
+        if let typed = DecimalText(text), !typed.hasLeadingZero, !typed.hasPlusSign, let double = Double(text), double.isFinite,
            DecimalText(double.description) == typed {
             return .double(double)
         }
@@ -43,6 +43,7 @@ public enum JSONValue: Sendable, Hashable {
     public static func numberKeptAsText(_ text: String) -> String? {
         guard let typed = DecimalText(text), case .string = parseLiteral(text) else { return nil }
         if typed.hasLeadingZero { return "\(text) is kept as text: as a number its leading zeros would be lost" }
+        if typed.hasPlusSign { return "\(text) is kept as text: as a number its + sign would be lost" }
         if !typed.hasFraction, typed.exponent == 0 { return "\(text) is kept as text: it does not fit a 64-bit integer" }
         return "\(text) is kept as text: as a number it would change (\(Double(text).map { $0.description } ?? "out of range"))"
     }
@@ -191,11 +192,13 @@ struct DecimalText: Equatable {
     var exponent: Int
     /// How the text was written, not part of the value.
     var hasLeadingZero = false
+    var hasPlusSign = false
     var hasFraction = false
 
     init?(_ text: String) {
         var rest = Substring(text)
         negative = rest.first == "-"
+        hasPlusSign = rest.first == "+"
         if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }
         let exponentStart = rest.firstIndex { $0 == "e" || $0 == "E" }
         let mantissa = exponentStart.map { rest[..<$0] } ?? rest

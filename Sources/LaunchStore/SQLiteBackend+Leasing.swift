@@ -83,6 +83,15 @@ extension SQLiteBackend {
         }
     }
 
+    /// Until when no lease is reclaimed because the store was stalled (`noteStall`), or nil when reclaims run.
+    public func reclaimsPausedUntil() async throws -> Date? {
+        let now = self.now
+        let until = try await read { db in
+            try Double.fetchOne(db.cachedStatement(sql: "SELECT reclaim_paused_until FROM store_health WHERE id = 1")) ?? 0
+        }
+        return until > now.timeIntervalSince1970 ? Date(timeIntervalSince1970: until) : nil
+    }
+
     /// The item with exactly this id (reports name it in full).
     static func item(exactly id: String, _ db: Database) throws -> LaunchItem {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ItemColumn.selection) FROM items WHERE id = ?"), arguments: [id]) else {

@@ -352,6 +352,12 @@ int main(int argc, char **argv) {
     while (!go) {
         if (!read_agent(&fence, &go)) return 125;
     }
+    // A "go" that arrives after its fence (the agent was frozen between recording the item as running and saying
+    // go) starts nothing: the lease may be over and another attempt may run.
+    if (fence > 0 && now_seconds() >= fence) {
+        tell_agent("fenced\n");
+        return 125;
+    }
 
     if (pipe(wake_pipe) != 0) { perror("launchdeck-guard: pipe"); return 1; }
     for (int i = 0; i < 2; i++) {

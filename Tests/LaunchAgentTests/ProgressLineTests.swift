@@ -82,3 +82,29 @@ import Testing
         #expect(elapsed >= .milliseconds(350), "the second wait returned at once: a cancelled timer rang")
     }
 }
+
+@Suite struct OutputLineSplitterTests {
+    func lines(_ chunks: [[UInt8]], maxBytes: Int) -> [String] {
+        var splitter = OutputLineSplitter(maxBytes: maxBytes)
+        var result: [String] = []
+        for chunk in chunks { result += chunk.withUnsafeBytes { splitter.feed($0) } }
+        if let last = splitter.finish() { result.append(last) }
+        return result
+    }
+
+    @Test func linesEndAtNewlinesAndCarriageReturnsAcrossChunks() {
+        #expect(lines([Array("one\ntw".utf8), Array("o\r\nthree\rfour".utf8)], maxBytes: 100) == ["one", "two", "three", "four"])
+    }
+
+    @Test func aLongLineIsCutOnAScalarBoundaryAndSaysHowMuch() {
+        // "é" is two bytes: a cut after 5 bytes keeps two of them whole and drops the half.
+        #expect(lines([Array("éééé\n".utf8)], maxBytes: 5) == ["éé" + LogLineLimit.marker(cutBytes: 4)])
+        #expect(lines([Array(repeating: UInt8(ascii: "x"), count: 10)], maxBytes: 4) == ["xxxx" + LogLineLimit.marker(cutBytes: 6)])
+    }
+
+    @Test func cuttingTwiceAddsNoSecondMarker() {
+        let once = LogLineLimit.cut(String(repeating: "y", count: 100), maxBytes: 10)
+        #expect(once == "yyyyyyyyyy" + LogLineLimit.marker(cutBytes: 90))
+        #expect(LogLineLimit.cut(once, maxBytes: 10) == once)
+    }
+}

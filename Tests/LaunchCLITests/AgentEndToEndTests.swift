@@ -22,21 +22,24 @@ import Testing
         exit "$code"
         """
 
-    @Test func itemsRunToSucceededOrFailedWithLogsAndProgress() throws {
+    @Test func itemsRunToSucceededOrFailedWithLogsAndProgress() async throws {
         let cli = try LaunchdeckProcess()
         _ = try cli.write("job/run.sh", Self.script)
-        #expect(try cli.run("job", "create", "probe", "--dir", cli.home.appendingPathComponent("job").path,
+        #expect(try await cli.run("job", "create", "probe", "--dir", cli.home.appendingPathComponent("job").path,
                             "--entrypoint", "sh run.sh", "--config", "code=0").status == 0)
         let config = try cli.write("q.yaml", "resource:\n  timeout: 5m\n  env:\n    QUEUE_SETTING: from-queue\n")
-        #expect(try cli.run("queue", "create", "local", "--target", "local-process", "--config", config.path).status == 0)
-        let good = try cli.enqueueID("probe", "--queue", "local")
-        let bad = try cli.enqueueID("probe", "--queue", "local", "--config", "code=5")
+        #expect(try await cli.run("queue", "create", "local", "--target", "local-process", "--config", config.path).status == 0)
+        let good = try await cli.enqueueID("probe", "--queue", "local")
+        let bad = try await cli.enqueueID("probe", "--queue", "local", "--config", "code=5")
 
         let agent = try cli.startAgent(queues: ["local"])
         defer { agent.terminate(); agent.waitUntilExit() }
-        #expect(try eventually { try cli.state(good) == "succeeded" && cli.state(bad) == "failed" })
+        #expect(try await eventually {
+            let good = try await cli.state(good), bad = try await cli.state(bad)
+            return good == "succeeded" && bad == "failed"
+        })
 
-        let done = try #require(try cli.json("item", "describe", good, "-o", "json") as? [String: Any])
+        let done = try #require(try await cli.json("item", "describe", good, "-o", "json") as? [String: Any])
         #expect(done["exit_code"] as? Int == 0)
         let logs = (done["logs"] as? [[String: Any]] ?? []).map { "\($0["stream"]!): \($0["text"]!)" }
         #expect(logs.contains("stdout: hello from \(good) attempt 1"))
@@ -49,16 +52,16 @@ import Testing
         #expect(progress["current"] as? Double == 2 && progress["total"] as? Double == 2 && progress["message"] as? String == "all done")
         #expect(done["running_at"] is String && done["finished_at"] is String)
 
-        let failed = try #require(try cli.json("item", "describe", bad, "-o", "json") as? [String: Any])
+        let failed = try #require(try await cli.json("item", "describe", bad, "-o", "json") as? [String: Any])
         #expect(failed["exit_code"] as? Int == 5)
         #expect(failed["error"] as? String == "exit status 5")
 
-        let agents = try #require(try cli.json("agent", "list", "-o", "json") as? [[String: Any]])
+        let agents = try #require(try await cli.json("agent", "list", "-o", "json") as? [[String: Any]])
         #expect(agents.count == 1)
         let environment = try #require(agents.first?["environment"] as? [String: Any])
         #expect((environment["cpu_count"] as? Int ?? 0) >= 1)
         #expect(environment["hostname"] is String && environment["kernel"] is String)
-        let status = try cli.run("agent", "status")
+        let status = try await cli.run("agent", "status")
         #expect(status.stdout.contains("test-agent") && status.stdout.contains("finished \(good): succeeded"), "\(status.stdout)")
 
         // A succeeded run's work directory is deleted (after its slot is freed, before the agent stops); a failed
@@ -71,36 +74,38 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent(bad).appendingPathComponent("run.sh").path))
     }
 
-    @Test func waitReturnsWhenTheItemsAreDoneAndSaysHowTheyEnded() throws {
+    @Test func waitReturnsWhenTheItemsAreDoneAndSaysHowTheyEnded() async throws {
         let cli = try LaunchdeckProcess()
         _ = try cli.write("job/run.sh", Self.script)
-        #expect(try cli.run("job", "create", "probe", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
-        #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
-        #expect(try cli.run("queue", "create", "held", "--target", "local-process").status == 0)
-        let usage = try cli.run("wait")
+        #expect(try await cli.run("job", "create", "probe", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
+        #expect(try await cli.run("queue", "create", "local", "--target", "local-process").status == 0)
+        #expect(try await cli.run("queue", "create", "held", "--target", "local-process").status == 0)
+        let usage = try await cli.run("wait")
         #expect(usage.status == 2 && usage.stderr == "launchdeck: wait: give item ids or --queue, not both and not neither\n")
-        let swept = try cli.run("enqueue", "probe", "--queue", "local", "--sweep", "code=0,3,0")
+        let swept = try await cli.run("enqueue", "probe", "--queue", "local", "--sweep", "code=0,3,0")
         #expect(swept.status == 0, "\(swept.stderr)")
         let ids = swept.stdout.split(separator: "\n").map(String.init)
 
         let agent = try cli.startAgent(queues: ["local"])
         defer { agent.terminate(); agent.waitUntilExit() }
-        let waited = try cli.run("wait", "--queue", "local", "--timeout", "2m")
+        let waited = try await cli.run("wait", "--queue", "local", "--timeout", "2m")
         #expect(waited.status == 1, "one of the three failed: \(waited.stderr)")
         #expect(waited.stdout == "2 succeeded, 1 failed, 0 cancelled\n")
         #expect(waited.stderr == "launchdeck: wait: 1 of 3 items did not succeed\n")
-        #expect(try ids.map { try cli.state($0) } == ["succeeded", "failed", "succeeded"], "wait returned only once all were final")
+        var finalStates: [String?] = []
+        for id in ids { finalStates.append(try await cli.state(id)) }
+        #expect(finalStates == ["succeeded", "failed", "succeeded"], "wait returned only once all were final")
 
-        let one = try #require(try cli.json("wait", ids[0], "-o", "json") as? [String: Any])
+        let one = try #require(try await cli.json("wait", ids[0], "-o", "json") as? [String: Any])
         #expect(one["succeeded"] as? Int == 1 && one["timed_out"] as? Bool == false)
 
-        let held = try cli.enqueueID("probe", "--queue", "held")
-        let timedOut = try cli.run("wait", held, "--timeout", "1s")
+        let held = try await cli.enqueueID("probe", "--queue", "held")
+        let timedOut = try await cli.run("wait", held, "--timeout", "1s")
         #expect(timedOut.status == 1 && timedOut.stdout == "0 succeeded, 0 failed, 0 cancelled, 1 unfinished after 1s\n")
         #expect(timedOut.stderr == "launchdeck: wait: timed out after 1s\n")
     }
 
-    @Test func cancelStopsTheWholeProcessTree() throws {
+    @Test func cancelStopsTheWholeProcessTree() async throws {
         let cli = try LaunchdeckProcess()
         let pids = cli.home.appendingPathComponent("pids")
         _ = try cli.write("job/run.sh", """
@@ -111,60 +116,61 @@ import Testing
             echo $$ >> "\(pids.path)"
             wait
             """)
-        #expect(try cli.run("job", "create", "sleeper", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
-        #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
-        let id = try cli.enqueueID("sleeper", "--queue", "local")
+        #expect(try await cli.run("job", "create", "sleeper", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
+        #expect(try await cli.run("queue", "create", "local", "--target", "local-process").status == 0)
+        let id = try await cli.enqueueID("sleeper", "--queue", "local")
         let agent = try cli.startAgent(queues: ["local"])
         defer { agent.terminate(); agent.waitUntilExit() }
-        #expect(try eventually {
-            try cli.state(id) == "running" && ((try? String(contentsOf: pids, encoding: .utf8))?.split(separator: "\n").count ?? 0) == 3
+        #expect(try await eventually {
+            try await cli.state(id) == "running" && ((try? String(contentsOf: pids, encoding: .utf8))?.split(separator: "\n").count ?? 0) == 3
         })
         let processes = try String(contentsOf: pids, encoding: .utf8).split(separator: "\n").compactMap { Int32($0) }
         #expect(processes.allSatisfy(processAlive))
-        #expect(try cli.run("cancel", id).status == 0)
-        #expect(eventually(timeout: 10) { processes.allSatisfy { !processAlive($0) } }, "still alive: \(processes.filter(processAlive))")
-        #expect(try cli.state(id) == "cancelled")
+        #expect(try await cli.run("cancel", id).status == 0)
+        #expect(await eventually(timeout: 10) { processes.allSatisfy { !processAlive($0) } }, "still alive: \(processes.filter(processAlive))")
+        #expect(try await cli.state(id) == "cancelled")
         #expect(processAlive(agent.processIdentifier), "the agent keeps running after a cancel")
     }
 
-    @Test func killedAgentLosesNothingAndNoItemRunsTwiceAtOnce() throws {
+    @Test func killedAgentLosesNothingAndNoItemRunsTwiceAtOnce() async throws {
         let cli = try LaunchdeckProcess()
         let record = cli.home.appendingPathComponent("record")
         // Each run checks that no earlier attempt of its item is still alive, then works for a while.
         _ = try cli.write("job/run.sh", OverlapRecordingJob.script(record: record, seconds: 1))
-        #expect(try cli.run("job", "create", "work", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
-        #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
-        let ids = try (0..<8).map { _ in try cli.enqueueID("work", "--queue", "local") }
+        #expect(try await cli.run("job", "create", "work", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
+        #expect(try await cli.run("queue", "create", "local", "--target", "local-process").status == 0)
+        var ids: [String] = []
+        for _ in 0..<8 { ids.append(try await cli.enqueueID("work", "--queue", "local")) }
 
         let first = try cli.startAgent(queues: ["local"], maxJobs: 3, leaseSeconds: 3, name: "doomed")
-        #expect(try eventually { try cli.items().values.filter { $0["state"] as? String == "running" }.count >= 2 })
+        #expect(try await eventually { try await cli.items().values.filter { $0["state"] as? String == "running" }.count >= 2 })
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
 
         let second = try cli.startAgent(queues: ["local"], maxJobs: 3, leaseSeconds: 3, name: "rescuer")
         defer { second.terminate(); second.waitUntilExit() }
-        #expect(try eventually(timeout: 60) { try cli.items().values.allSatisfy { $0["state"] as? String == "succeeded" } })
+        #expect(try await eventually(timeout: 60) { try await cli.items().values.allSatisfy { $0["state"] as? String == "succeeded" } })
 
-        let attempts = try cli.items().compactMapValues { $0["attempts"] as? Int }
+        let attempts = try await cli.items().compactMapValues { $0["attempts"] as? Int }
         try OverlapRecordingJob.verify(record: record, items: ids, attempts: attempts)
-        let items = try cli.items()
+        let items = try await cli.items()
         #expect(items.values.contains { ($0["attempts"] as? Int ?? 0) == 2 }, "some item was taken over")
     }
 
     /// Stopping ends the agent's background loops instead of running them once more: the environment probe used
     /// to start podman, docker and kubectl as the agent exited, and the spawns left queued at exit printed
     /// "SWIFT TASK CONTINUATION MISUSE" (in 4 of 10 stops before the fix).
-    @Test func aStoppedAgentStartsNothingOnItsWayOut() throws {
+    @Test func aStoppedAgentStartsNothingOnItsWayOut() async throws {
         let cli = try LaunchdeckProcess()
-        #expect(try cli.run("queue", "create", "idle", "--target", "local-process").status == 0)
+        #expect(try await cli.run("queue", "create", "idle", "--target", "local-process").status == 0)
         for round in 1...10 {
             let agent = try cli.startAgent(queues: ["idle"], name: "stopper-\(round)")
-            #expect(try eventually { (try cli.json("agent", "list", "-o", "json") as? [[String: Any]])?.count == round })
+            #expect(try await eventually { (try await cli.json("agent", "list", "-o", "json") as? [[String: Any]])?.count == round })
             agent.terminate()
             agent.waitUntilExit()
             #expect(agent.terminationStatus == 0)
         }
-        let agents = try #require(try cli.json("agent", "list", "-o", "json") as? [[String: Any]])
+        let agents = try #require(try await cli.json("agent", "list", "-o", "json") as? [[String: Any]])
         #expect(agents.allSatisfy { $0["state"] as? String == "stopped" }, "\(agents)")
         let outputs = try FileManager.default.contentsOfDirectory(atPath: cli.home.path).filter { $0.hasPrefix("stopper-") }
         #expect(outputs.count == 20)
@@ -174,17 +180,17 @@ import Testing
         }
     }
 
-    @Test func sigtermDrainsAndHandsUnfinishedItemsBack() throws {
+    @Test func sigtermDrainsAndHandsUnfinishedItemsBack() async throws {
         let cli = try LaunchdeckProcess()
         _ = try cli.write("job/run.sh", "#!/bin/sh\nsleep 60\n")
-        #expect(try cli.run("job", "create", "long", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
-        #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
-        let id = try cli.enqueueID("long", "--queue", "local")
+        #expect(try await cli.run("job", "create", "long", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
+        #expect(try await cli.run("queue", "create", "local", "--target", "local-process").status == 0)
+        let id = try await cli.enqueueID("long", "--queue", "local")
         let agent = try cli.startAgent(queues: ["local"], extra: ["--drain-seconds", "1"])
-        #expect(try eventually { try cli.state(id) == "running" })
+        #expect(try await eventually { try await cli.state(id) == "running" })
         agent.terminate()
         agent.waitUntilExit()
-        let item = try #require(try cli.items()[id])
+        let item = try #require(try await cli.items()[id])
         #expect(item["state"] as? String == "queued")
         #expect(item["attempts"] as? Int == 0)
         #expect(item["agent"] is NSNull)

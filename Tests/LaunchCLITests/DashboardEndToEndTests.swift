@@ -35,8 +35,8 @@ import Testing
         func type(_ text: String) { run(["send-keys", "-t", "deck", "-l", text]) }
         var screen: String { run(["capture-pane", "-t", "deck", "-p"]) }
 
-        func waitFor(_ text: String, timeout: Double = 20) -> Bool {
-            eventually(timeout: timeout, every: 0.1) { screen.contains(text) }
+        func waitFor(_ text: String, timeout: Double = 20) async -> Bool {
+            await eventually(timeout: timeout, every: 0.1) { screen.contains(text) }
         }
 
         /// Ends the server and what runs in its panes: `kill-server` alone was seen to leave a pane's dashboard
@@ -51,7 +51,7 @@ import Testing
         }
     }
 
-    @Test func aUserSessionFromOpenToQuit() throws {
+    @Test func aUserSessionFromOpenToQuit() async throws {
         guard RequiredComponent.available("tmux", probe: ["tmux", "-V"]) else { return }
         let cli = try LaunchdeckProcess()
         let marker = cli.home.appendingPathComponent("editor-ran-once")
@@ -72,82 +72,82 @@ import Testing
         tmux.run(["new-session", "-d", "-s", "deck", "-x", "120", "-y", "40", command])
 
         // Open: the demo queue, job and a local agent appear, and the demo item runs.
-        #expect(tmux.waitFor("[1] Queues (1)"), "\(tmux.screen)")
-        #expect(tmux.waitFor("Items of local"))
-        #expect(tmux.waitFor("demo-train:v1"), "\(tmux.screen)")
-        #expect(tmux.waitFor("succeeded", timeout: 30), "\(tmux.screen)")
+        #expect(await tmux.waitFor("[1] Queues (1)"), "\(tmux.screen)")
+        #expect(await tmux.waitFor("Items of local"))
+        #expect(await tmux.waitFor("demo-train:v1"), "\(tmux.screen)")
+        #expect(await tmux.waitFor("succeeded", timeout: 30), "\(tmux.screen)")
 
         // Enqueue with a template variable, checked by the form.
         tmux.keys("1")
         tmux.keys("n")
-        #expect(tmux.waitFor("Enqueue on local"))
+        #expect(await tmux.waitFor("Enqueue on local"))
         tmux.keys("Down", "Down", "Down")
         tmux.type("500")
-        #expect(tmux.waitFor("500 is above max 120"))
+        #expect(await tmux.waitFor("500 is above max 120"))
         tmux.keys("BSpace", "BSpace", "BSpace")
         tmux.type("7")
         tmux.keys("Enter")
-        #expect(tmux.waitFor("enqueued "), "\(tmux.screen)")
-        let items = try cli.items()
+        #expect(await tmux.waitFor("enqueued "), "\(tmux.screen)")
+        let items = try await cli.items()
         let enqueued = try #require(items.values.first { ($0["variables"] as? [String: Any])?["timeout_minutes"] as? Int == 7 })
         let id = try #require(enqueued["id"] as? String)
 
         // Watch it run to succeeded with its log lines.
         tmux.keys("l")
-        #expect(tmux.waitFor("Logs · all streams"))
-        #expect(tmux.waitFor("epoch 3/3", timeout: 30), "\(tmux.screen)")
-        #expect(tmux.waitFor("succeeded (exit 0)", timeout: 30))
+        #expect(await tmux.waitFor("Logs · all streams"))
+        #expect(await tmux.waitFor("epoch 3/3", timeout: 30), "\(tmux.screen)")
+        #expect(await tmux.waitFor("succeeded (exit 0)", timeout: 30))
         tmux.keys("Escape")
 
         // Relaunch by keypress.
-        #expect(tmux.waitFor("[2] Items of local"))
+        #expect(await tmux.waitFor("[2] Items of local"))
         tmux.keys("r")
-        #expect(tmux.waitFor("relaunched \(id) as"), "\(tmux.screen)")
-        #expect(eventually { (try? cli.items().values.contains { $0["relaunch_of"] as? String == id }) ?? false })
+        #expect(await tmux.waitFor("relaunched \(id) as"), "\(tmux.screen)")
+        #expect(await eventually { (try? await cli.items().values.contains { $0["relaunch_of"] as? String == id }) ?? false })
 
         // Edit the queue's configuration: invalid YAML first (shown in a dialog), then fixed.
         tmux.keys("1")
         tmux.keys("e")
-        #expect(tmux.waitFor("NOT saved"), "\(tmux.screen)")
+        #expect(await tmux.waitFor("NOT saved"), "\(tmux.screen)")
         #expect(tmux.screen.contains("YAML syntax error"))
         tmux.keys("Enter")
-        #expect(tmux.waitFor("configuration updated"), "\(tmux.screen)")
-        let queue = try #require(try cli.json("queue", "describe", "local", "-o", "json") as? [String: Any])
+        #expect(await tmux.waitFor("configuration updated"), "\(tmux.screen)")
+        let queue = try #require(try await cli.json("queue", "describe", "local", "-o", "json") as? [String: Any])
         #expect((queue["config_text"] as? String)?.hasPrefix("# edited in the dashboard") == true)
 
         // Inspect the agent's environment; secrets stay hidden.
         tmux.keys("3")
         tmux.keys("Enter")
-        #expect(tmux.waitFor("Environment (secrets redacted)"), "\(tmux.screen)")
+        #expect(await tmux.waitFor("Environment (secrets redacted)"), "\(tmux.screen)")
         #expect(tmux.screen.contains("CPU"))
         #expect(!tmux.screen.contains("hidden-secret-123"))
         tmux.keys("Escape")
 
         // Resize below the minimum and back.
         tmux.run(["resize-window", "-t", "deck", "-x", "30", "-y", "8"])
-        #expect(tmux.waitFor("terminal too small"), "\(tmux.screen)")
+        #expect(await tmux.waitFor("terminal too small"), "\(tmux.screen)")
         tmux.run(["resize-window", "-t", "deck", "-x", "120", "-y", "40"])
-        #expect(tmux.waitFor("[1] Queues"))
+        #expect(await tmux.waitFor("[1] Queues"))
         // A resize storm, 1x1 included: the dashboard keeps up and ends on the right layout.
         for step in 0..<50 {
             tmux.run(["resize-window", "-t", "deck", "-x", String(1 + (step * 37) % 160), "-y", String(1 + (step * 11) % 50)])
         }
         tmux.run(["resize-window", "-t", "deck", "-x", "100", "-y", "30"])
-        #expect(tmux.waitFor("[3] Agents"), "\(tmux.screen)")
+        #expect(await tmux.waitFor("[3] Agents"), "\(tmux.screen)")
 
         // Quit: the terminal is back in its normal mode.
         tmux.keys("q")
-        #expect(tmux.waitFor("DASHBOARD-EXITED"), "\(tmux.screen)")
+        #expect(await tmux.waitFor("DASHBOARD-EXITED"), "\(tmux.screen)")
         let modes = try String(contentsOf: after, encoding: .utf8)
         #expect(modes.contains(" icanon") && modes.contains(" echo"), "\(modes)")
     }
 
     /// An installed launchdeck without launchdeck-guard beside it: no item may fail for it; both say why.
-    @Test func withoutTheGuardNoAgentStartsAndBothSayWhy() throws {
+    @Test func withoutTheGuardNoAgentStartsAndBothSayWhy() async throws {
         let cli = try LaunchdeckProcess()
         let missing = cli.home.appendingPathComponent("no-such-guard").path
-        #expect(try cli.run("demo").status == 0)
-        let agent = try cli.run(["agent", "--queue", "local"], environment: ["LAUNCHDECK_GUARD": missing])
+        #expect(try await cli.run("demo").status == 0)
+        let agent = try await cli.run(["agent", "--queue", "local"], environment: ["LAUNCHDECK_GUARD": missing])
         #expect(agent.status == 1 && agent.stderr.contains("launchdeck-guard not found at \(missing)"), "\(agent.stderr)")
 
         guard RequiredComponent.available("tmux", probe: ["tmux", "-V"]) else { return }
@@ -155,31 +155,31 @@ import Testing
         defer { tmux.kill() }
         tmux.run(["new-session", "-d", "-s", "deck", "-x", "200", "-y", "30",
                   "env LAUNCHDECK_HOME='\(cli.home.path)' LAUNCHDECK_GUARD='\(missing)' '\(LaunchdeckProcess.binary.path)' --refresh 0.2; sleep 60"])
-        #expect(tmux.waitFor("No local agent: launchdeck-guard not found"), "\(tmux.screen)")
-        #expect(tmux.waitFor("demo-train:v1"), "\(tmux.screen)")
-        let items = try #require(try cli.json("items", "-o", "json") as? [[String: Any]])
+        #expect(await tmux.waitFor("No local agent: launchdeck-guard not found"), "\(tmux.screen)")
+        #expect(await tmux.waitFor("demo-train:v1"), "\(tmux.screen)")
+        let items = try #require(try await cli.json("items", "-o", "json") as? [[String: Any]])
         #expect(items.map { $0["state"] as? String } == ["queued"], "the demo item waits for an agent instead of failing")
-        let agents = try #require(try cli.json("agent", "list", "-o", "json") as? [[String: Any]])
+        let agents = try #require(try await cli.json("agent", "list", "-o", "json") as? [[String: Any]])
         #expect(agents.isEmpty)
     }
 
-    @Test func onceRendersTheViewsAndExitsThreeWhenSomethingNeedsAHuman() throws {
+    @Test func onceRendersTheViewsAndExitsThreeWhenSomethingNeedsAHuman() async throws {
         let cli = try LaunchdeckProcess()
         _ = try cli.write("job/run.sh", "exit 3\n")
-        #expect(try cli.run("job", "create", "bad", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
-        #expect(try cli.run("queue", "create", "q", "--target", "local-process").status == 0)
-        let healthy = try cli.run("--once")
+        #expect(try await cli.run("job", "create", "bad", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
+        #expect(try await cli.run("queue", "create", "q", "--target", "local-process").status == 0)
+        let healthy = try await cli.run("--once")
         #expect(healthy.status == 0, "\(healthy.stderr)")
         #expect(healthy.stdout.contains("[1] Queues (1)") && healthy.stdout.contains("[3] Agents (0)"))
 
-        let id = try cli.enqueueID("bad", "--queue", "q")
+        let id = try await cli.enqueueID("bad", "--queue", "q")
         let agent = try cli.startAgent(queues: ["q"])
         defer { agent.terminate(); agent.waitUntilExit() }
-        #expect(try eventually { try cli.state(id) == "failed" })
-        let failing = try cli.run("--once")
+        #expect(try await eventually { try await cli.state(id) == "failed" })
+        let failing = try await cli.run("--once")
         #expect(failing.status == 3)
         #expect(failing.stdout.contains("failed"))
-        let json = try cli.run("--once", "--output", "json")
+        let json = try await cli.run("--once", "--output", "json")
         #expect(json.status == 3)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(report["needs_attention"] as? Bool == true)

@@ -52,13 +52,13 @@ struct ScratchMount {
 /// line, change nothing, keep showing what is there, and everything is intact once the disk is back.
 @Suite(.serialized) struct DataDirectoryFailureTests {
     /// What a user has before the disk goes bad: a queue, a job and three items (their JSON, and the first one's id).
-    private func populated(_ mount: ScratchMount, cli base: LaunchdeckProcess) throws -> (LaunchdeckProcess, items: String, firstID: String) {
+    private func populated(_ mount: ScratchMount, cli base: LaunchdeckProcess) async throws -> (LaunchdeckProcess, items: String, firstID: String) {
         var cli = base
         cli.environment["LAUNCHDECK_HOME"] = mount.url.appendingPathComponent("data").path
-        #expect(try cli.run("queue", "create", "q", "--target", "local-process").status == 0)
-        #expect(try cli.run("job", "create", "j", "--image", "busybox", "--entrypoint", "true").status == 0)
-        for _ in 0..<3 { _ = try cli.enqueueID("j", "--queue", "q") }
-        let items = try cli.run("items", "--queue", "q", "--output", "json").stdout
+        #expect(try await cli.run("queue", "create", "q", "--target", "local-process").status == 0)
+        #expect(try await cli.run("job", "create", "j", "--image", "busybox", "--entrypoint", "true").status == 0)
+        for _ in 0..<3 { _ = try await cli.enqueueID("j", "--queue", "q") }
+        let items = try await cli.run("items", "--queue", "q", "--output", "json").stdout
         let first = try #require((try JSONSerialization.jsonObject(with: Data(items.utf8)) as? [[String: Any]])?.first?["id"] as? String)
         return (cli, items, first)
     }
@@ -79,49 +79,49 @@ struct ScratchMount {
         for word in words { #expect(result.stderr.contains(word), "\(what): \(result.stderr)") }
     }
 
-    private func expectIntactAndWritable(_ cli: LaunchdeckProcess, items: String) throws {
-        #expect(try cli.run("items", "--queue", "q", "--output", "json").stdout == items, "nothing was lost or half-written")
-        let check = try cli.run("debug", "integrity-check")
+    private func expectIntactAndWritable(_ cli: LaunchdeckProcess, items: String) async throws {
+        #expect(try await cli.run("items", "--queue", "q", "--output", "json").stdout == items, "nothing was lost or half-written")
+        let check = try await cli.run("debug", "integrity-check")
         #expect(check.status == 0 && check.stdout == "ok\n", "\(check.stdout) \(check.stderr)")
-        #expect(try cli.run("enqueue", "j", "--queue", "q").status == 0, "writable again once the disk is back")
+        #expect(try await cli.run("enqueue", "j", "--queue", "q").status == 0, "writable again once the disk is back")
     }
 
-    @Test func aReadOnlyDataDirectoryIsShownAndNeverChanged() throws {
+    @Test func aReadOnlyDataDirectoryIsShownAndNeverChanged() async throws {
         let base = try LaunchdeckProcess()
         guard let mount = ScratchMount.make(in: base.home, size: "16m") else { return }
         defer { mount.unmount() }
-        let (cli, items, id) = try populated(mount, cli: base)
+        let (cli, items, id) = try await populated(mount, cli: base)
         try mount.remount(readOnly: true)
 
         for arguments in [["enqueue", "j", "--queue", "q"], ["job", "create", "k", "--image", "x", "--entrypoint", "true"],
                           ["job", "create", "d", "--dir", base.home.path, "--entrypoint", "true"], ["queue", "pause", "q"],
                           ["relaunch", id], ["cancel", id], ["agent", "--queue", "q"]] {
-            expectOneLineFailure(try cli.run(arguments), mentioning: ["read-only file system"], arguments.joined(separator: " "))
+            expectOneLineFailure(try await cli.run(arguments), mentioning: ["read-only file system"], arguments.joined(separator: " "))
         }
-        let listed = try cli.run("items", "--queue", "q", "--output", "json")
+        let listed = try await cli.run("items", "--queue", "q", "--output", "json")
         #expect(listed.status == 0 && listed.stdout == items, "reads still work: \(listed.stderr)")
-        let once = try cli.run("--once")
+        let once = try await cli.run("--once")
         #expect(once.status == 0 && once.stdout.contains("Items of q (3)"), "\(once.stdout) \(once.stderr)")
 
         if let tmux = dashboard(cli, width: 140) {
             defer { tmux.kill() }
-            #expect(tmux.waitFor("[read-only]"), "\(tmux.screen)")
-            #expect(tmux.waitFor("read-only file system"), "\(tmux.screen)")
-            #expect(tmux.waitFor("Items of q (3)"), "\(tmux.screen)")
+            #expect(await tmux.waitFor("[read-only]"), "\(tmux.screen)")
+            #expect(await tmux.waitFor("read-only file system"), "\(tmux.screen)")
+            #expect(await tmux.waitFor("Items of q (3)"), "\(tmux.screen)")
             tmux.keys("n")
-            #expect(tmux.waitFor("read-only: n is not available"), "\(tmux.screen)")
+            #expect(await tmux.waitFor("read-only: n is not available"), "\(tmux.screen)")
             tmux.keys("q")
         }
 
         try mount.remount(readOnly: false)
-        try expectIntactAndWritable(cli, items: items)
+        try await expectIntactAndWritable(cli, items: items)
     }
 
-    @Test func aFullDiskIsReportedAndLosesNothing() throws {
+    @Test func aFullDiskIsReportedAndLosesNothing() async throws {
         let base = try LaunchdeckProcess()
         guard let mount = ScratchMount.make(in: base.home, size: "4m") else { return }
         defer { mount.unmount() }
-        let (cli, items, id) = try populated(mount, cli: base)
+        let (cli, items, id) = try await populated(mount, cli: base)
         let filler = mount.fill()
 
         _ = try base.write("job/data.bin", String(repeating: "x", count: 200_000))
@@ -129,28 +129,28 @@ struct ScratchMount {
         for arguments in [["enqueue", "j", "--queue", "q"], ["job", "create", "k", "--image", "x", "--entrypoint", "true"],
                           ["job", "create", "d", "--dir", base.home.appendingPathComponent("job").path, "--entrypoint", "true"],
                           ["queue", "pause", "q"], ["relaunch", id]] {
-            expectOneLineFailure(try cli.run(arguments), mentioning: ["disk full", "nothing was changed"], arguments.joined(separator: " "))
+            expectOneLineFailure(try await cli.run(arguments), mentioning: ["disk full", "nothing was changed"], arguments.joined(separator: " "))
         }
         // A valid edit that cannot be stored is kept where the user can find it.
-        let edit = try cli.run(["queue", "edit", "q"], environment: ["EDITOR": editor.path, "VISUAL": ""])
+        let edit = try await cli.run(["queue", "edit", "q"], environment: ["EDITOR": editor.path, "VISUAL": ""])
         expectOneLineFailure(edit, mentioning: ["not saved: disk full", "your text is kept in"], "queue edit")
         if let kept = edit.stderr.components(separatedBy: "your text is kept in ").last?.trimmingCharacters(in: .whitespacesAndNewlines) {
             #expect((try? String(contentsOfFile: kept, encoding: .utf8))?.hasSuffix("resource:\n  timeout: 2h\n") == true)
         }
-        let listed = try cli.run("items", "--queue", "q", "--output", "json")
+        let listed = try await cli.run("items", "--queue", "q", "--output", "json")
         #expect(listed.status == 0 && listed.stdout == items, "reads still work on a full disk: \(listed.stderr)")
 
         // A dashboard opened on the full disk shows what is there and why nothing can change. (One already open
         // when the disk fills may still write into WAL space it holds, so the failure is not certain there.)
         if let tmux = dashboard(cli, width: 160) {
             defer { tmux.kill() }
-            #expect(tmux.waitFor("Items of q (3)"), "\(tmux.screen)")
-            #expect(tmux.waitFor("[read-only]"), "\(tmux.screen)")
-            #expect(tmux.waitFor("disk full: no space left"), "\(tmux.screen)")
+            #expect(await tmux.waitFor("Items of q (3)"), "\(tmux.screen)")
+            #expect(await tmux.waitFor("[read-only]"), "\(tmux.screen)")
+            #expect(await tmux.waitFor("disk full: no space left"), "\(tmux.screen)")
             tmux.keys("q")
         }
 
         try FileManager.default.removeItem(at: filler)
-        try expectIntactAndWritable(cli, items: items)
+        try await expectIntactAndWritable(cli, items: items)
     }
 }

@@ -1,24 +1,31 @@
 import Foundation
 
 /// Waits for a condition with a deadline instead of sleeping a fixed time; returns whether it became true.
-func eventually(timeout: Double = 30, every interval: Double = 0.1, _ condition: () throws -> Bool) rethrows -> Bool {
+/// It sleeps without holding a thread: tests run on Swift's cooperative pool (two threads on a two-core machine),
+/// and a test blocking one starves every async test beside it.
+func eventually(timeout: Double = 30, every interval: Double = 0.1, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
-        if try condition() { return true }
-        Thread.sleep(forTimeInterval: interval)
+        if try await condition() { return true }
+        await pause(interval)
     }
-    return try condition()
+    return try await condition()
+}
+
+/// Sleeps without holding a thread of the cooperative pool (see `eventually`).
+func pause(_ seconds: Double) async {
+    try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
 }
 
 extension LaunchdeckProcess {
     /// Items as JSON objects, by id.
-    func items() throws -> [String: [String: Any]] {
-        let list = try json("items", "-o", "json") as? [[String: Any]] ?? []
+    func items() async throws -> [String: [String: Any]] {
+        let list = try await json("items", "-o", "json") as? [[String: Any]] ?? []
         return Dictionary(uniqueKeysWithValues: list.compactMap { item in (item["id"] as? String).map { ($0, item) } })
     }
 
-    func state(_ id: String) throws -> String? {
-        try items()[id]?["state"] as? String
+    func state(_ id: String) async throws -> String? {
+        try await items()[id]?["state"] as? String
     }
 
     /// Starts an agent in the background with short timings for tests.
@@ -31,8 +38,8 @@ extension LaunchdeckProcess {
                          stderr: home.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(6)).err"))
     }
 
-    func enqueueID(_ arguments: String...) throws -> String {
-        let result = try run(["enqueue"] + arguments)
+    func enqueueID(_ arguments: String...) async throws -> String {
+        let result = try await run(["enqueue"] + arguments)
         guard result.status == 0 else { throw Failure(message: "enqueue failed: \(result.stderr)") }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }

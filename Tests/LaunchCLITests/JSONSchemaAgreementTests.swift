@@ -16,7 +16,7 @@ import Testing
                 sys.exit(1)
         """
 
-    @Test func pythonJSONSchemaAgreesWithTheValidator() throws {
+    @Test func pythonJSONSchemaAgreesWithTheValidator() async throws {
         guard RequiredComponent.available("python3 with jsonschema and PyYAML", probe: ["python3", "-c", "import jsonschema, yaml"]) else { return }
         let cli = try LaunchdeckProcess()
         let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -30,7 +30,7 @@ import Testing
         ]
         let script = try cli.write("check.py", Self.check)
         for target in ["local-process", "container", "slurm", "kubernetes"] {
-            let schema = try cli.run("queue", "schema", "--target", target)
+            let schema = try await cli.run("queue", "schema", "--target", target)
             let schemaFile = try cli.write("\(target).schema.json", schema.stdout)
             var arguments = ["python3", script.path, schemaFile.path]
             let example = try #require(markdown.components(separatedBy: "```yaml target=\(target)\n").dropFirst().first?
@@ -38,7 +38,7 @@ import Testing
             arguments += [try cli.write("\(target)-valid.yaml", example).path, "valid"]
             for (index, text) in invalid[target, default: []].enumerated() {
                 let file = try cli.write("\(target)-invalid-\(index).yaml", text)
-                let ours = try cli.run("queue", "create", "q\(index)-\(target)", "--target", target, "--config", file.path)
+                let ours = try await cli.run("queue", "create", "q\(index)-\(target)", "--target", target, "--config", file.path)
                 #expect(ours.status == 2, "our validator accepted \(text)")
                 arguments += [file.path, "invalid"]
             }

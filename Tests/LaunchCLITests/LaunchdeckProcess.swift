@@ -44,18 +44,20 @@ struct LaunchdeckProcess {
         return process
     }
 
-    /// Output goes to files, not pipes, so a chatty command can never block on a full pipe.
+    /// Output goes to files, not pipes, so a chatty command can never block on a full pipe. The wait holds no
+    /// thread: tests share Swift's cooperative pool (two threads on a two-core machine), and a test blocked in
+    /// `waitUntilExit` starves every async test beside it.
     @discardableResult
-    func run(_ arguments: String..., environment extra: [String: String] = [:]) throws -> Result {
-        try run(arguments, environment: extra)
+    func run(_ arguments: String..., environment extra: [String: String] = [:]) async throws -> Result {
+        try await run(arguments, environment: extra)
     }
 
     @discardableResult
-    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Result {
         let out = home.appendingPathComponent("out-\(UUID().uuidString)")
         let err = home.appendingPathComponent("err-\(UUID().uuidString)")
         let process = try start(arguments, stdout: out, stderr: err, extraEnvironment: extra)
-        process.waitUntilExit()
+        await process.exited()
         return Result(status: process.terminationStatus,
                       stdout: try String(contentsOf: out, encoding: .utf8),
                       stderr: try String(contentsOf: err, encoding: .utf8))
@@ -69,8 +71,8 @@ struct LaunchdeckProcess {
         return url
     }
 
-    func json(_ arguments: String...) throws -> Any {
-        let result = try run(arguments)
+    func json(_ arguments: String...) async throws -> Any {
+        let result = try await run(arguments)
         guard result.status == 0 else { throw Failure(message: "\(arguments) exited \(result.status): \(result.stderr)") }
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
     }
@@ -78,5 +80,12 @@ struct LaunchdeckProcess {
     struct Failure: Error, CustomStringConvertible {
         var message: String
         var description: String { message }
+    }
+}
+
+extension Process {
+    /// Waits for the process to end without holding a thread (see `LaunchdeckProcess.run`).
+    func exited() async {
+        while isRunning { try? await Task.sleep(for: .milliseconds(5)) }
     }
 }

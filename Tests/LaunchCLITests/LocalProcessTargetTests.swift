@@ -3,111 +3,131 @@ import Testing
 
 /// The local-process target's ways of getting code and dependencies, and its timeout.
 @Suite(.serialized) struct LocalProcessTargetTests {
-    func git(_ arguments: [String], in directory: URL) throws -> String {
-        try programOutput(["git", "-C", directory.path, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments)
+    func git(_ arguments: [String], in directory: URL) async throws -> String {
+        try await programOutput(["git", "-C", directory.path, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments)
     }
 
-    @Test func gitJobsRunTheCommittedCode() throws {
+    @Test func gitJobsRunTheCommittedCode() async throws {
         guard RequiredComponent.available("git", probe: ["git", "--version"]) else { return }
         let cli = try LaunchdeckProcess()
         let repository = cli.home.appendingPathComponent("repo")
         _ = try cli.write("repo/train.sh", "echo from commit one\n")
-        _ = try git(["init", "--quiet"], in: repository)
-        _ = try git(["add", "."], in: repository)
-        _ = try git(["commit", "--quiet", "-m", "one"], in: repository)
-        let commit = try git(["rev-parse", "HEAD"], in: repository)
+        _ = try await git(["init", "--quiet"], in: repository)
+        _ = try await git(["add", "."], in: repository)
+        _ = try await git(["commit", "--quiet", "-m", "one"], in: repository)
+        let commit = try await git(["rev-parse", "HEAD"], in: repository)
         _ = try cli.write("repo/train.sh", "echo from commit two\n")
-        _ = try git(["commit", "--quiet", "-am", "two"], in: repository)
+        _ = try await git(["commit", "--quiet", "-am", "two"], in: repository)
 
-        #expect(try cli.run("job", "create", "g", "--git", "file://\(repository.path)", "--commit", commit, "--entrypoint", "sh train.sh",
+        #expect(try await cli.run("job", "create", "g", "--git", "file://\(repository.path)", "--commit", commit, "--entrypoint", "sh train.sh",
                             "--allow-local-git").status == 0)
-        #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
-        let id = try cli.enqueueID("g", "--queue", "local")
+        #expect(try await cli.run("queue", "create", "local", "--target", "local-process").status == 0)
+        let id = try await cli.enqueueID("g", "--queue", "local")
         let agent = try cli.startAgent(queues: ["local"], extra: ["--allow-local-git"])
         defer { agent.terminate(); agent.waitUntilExit() }
-        #expect(try eventually { try cli.state(id) == "succeeded" }, "\((try? cli.run("item", "describe", id).stdout) ?? "")")
-        let logs = try cli.run("item", "describe", id).stdout
+        do {
+            let passed = try await eventually { try await cli.state(id) == "succeeded" }
+            let detail = "\((try? await cli.run("item", "describe", id).stdout) ?? "")"
+            #expect(passed, "\(detail)")
+        }
+        let logs = try await cli.run("item", "describe", id).stdout
         #expect(logs.contains("stdout from commit one"))
         #expect(!logs.contains("commit two"))
     }
 
     /// Checked-out code cannot steer the agent's own writes through symlinks, and only a full commit hash names code.
-    @Test func gitCheckoutsCannotRedirectTheAgentsWrites() throws {
+    @Test func gitCheckoutsCannotRedirectTheAgentsWrites() async throws {
         guard RequiredComponent.available("git", probe: ["git", "--version"]) else { return }
         let cli = try LaunchdeckProcess()
         let victim = try cli.write("victim.txt", "untouched\n")
         let repository = cli.home.appendingPathComponent("repo")
         _ = try cli.write("repo/train.sh", "echo ran; cat launchdeck-config.json\n")
-        _ = try git(["init", "--quiet"], in: repository)
+        _ = try await git(["init", "--quiet"], in: repository)
         try FileManager.default.createSymbolicLink(atPath: repository.appendingPathComponent("launchdeck-config.json").path,
                                                    withDestinationPath: victim.path)
-        _ = try git(["add", "."], in: repository)
-        _ = try git(["commit", "--quiet", "-m", "one"], in: repository)
-        let commit = try git(["rev-parse", "HEAD"], in: repository)
-        #expect(try cli.run("job", "create", "g", "--git", "file://\(repository.path)", "--commit", commit,
+        _ = try await git(["add", "."], in: repository)
+        _ = try await git(["commit", "--quiet", "-m", "one"], in: repository)
+        let commit = try await git(["rev-parse", "HEAD"], in: repository)
+        #expect(try await cli.run("job", "create", "g", "--git", "file://\(repository.path)", "--commit", commit,
                             "--entrypoint", "sh train.sh", "--config", "lr=0.5", "--allow-local-git").status == 0)
-        #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
-        let id = try cli.enqueueID("g", "--queue", "local")
+        #expect(try await cli.run("queue", "create", "local", "--target", "local-process").status == 0)
+        let id = try await cli.enqueueID("g", "--queue", "local")
         let agent = try cli.startAgent(queues: ["local"], extra: ["--allow-local-git"])
         defer { agent.terminate(); agent.waitUntilExit() }
-        #expect(try eventually { try cli.state(id) == "succeeded" }, "\((try? cli.run("item", id).stdout) ?? "")")
+        do {
+            let passed = try await eventually { try await cli.state(id) == "succeeded" }
+            let detail = "\((try? await cli.run("item", id).stdout) ?? "")"
+            #expect(passed, "\(detail)")
+        }
         #expect(try String(contentsOf: victim, encoding: .utf8) == "untouched\n")
-        #expect(try cli.run("item", id).stdout.contains(#"{"lr":0.5}"#))
+        #expect(try await cli.run("item", id).stdout.contains(#"{"lr":0.5}"#))
 
         // An abbreviated commit is refused: a tag of that name (or a commit made to share the prefix) would win.
-        let short = try cli.run("job", "create", "short", "--git", "file://\(repository.path)", "--commit", String(commit.prefix(8)),
+        let short = try await cli.run("job", "create", "short", "--git", "file://\(repository.path)", "--commit", String(commit.prefix(8)),
                                 "--entrypoint", "sh train.sh", "--allow-local-git")
         #expect(short.status == 2 && short.stderr.contains("is not a full commit hash"), "\(short.stderr)")
     }
 
     /// A cancel or a drain while the item is still being prepared (a slow `pip install`, here a "python" that hangs) stops the
     /// preparation; it used to run on, and a draining agent waited for it without end.
-    @Test(arguments: [false, true]) func cancelOrDrainStopsAPreparationStep(drain: Bool) throws {
+    @Test(arguments: [false, true]) func cancelOrDrainStopsAPreparationStep(drain: Bool) async throws {
         let cli = try LaunchdeckProcess()
         let marker = cli.home.appendingPathComponent("slow-python.pid")
         let slowPython = try cli.write("slow-python.sh", "#!/bin/sh\necho $$ > \"\(marker.path)\"\nexec sleep 60\n", executable: true)
         _ = try cli.write("job/run.sh", "echo ran\n")
         let requirements = try cli.write("requirements.txt", "numpy\n")
-        #expect(try cli.run("job", "create", "slow", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh",
+        #expect(try await cli.run("job", "create", "slow", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh",
                             "--requirements", requirements.path).status == 0)
         let config = try cli.write("q.yaml", "resource:\n  python: \(slowPython.path)\n")
-        #expect(try cli.run("queue", "create", "local", "--target", "local-process", "--config", config.path).status == 0)
-        let id = try cli.enqueueID("slow", "--queue", "local")
+        #expect(try await cli.run("queue", "create", "local", "--target", "local-process", "--config", config.path).status == 0)
+        let id = try await cli.enqueueID("slow", "--queue", "local")
         let agent = try cli.startAgent(queues: ["local"], extra: ["--drain-seconds", "0"])
         defer { agent.terminate(); agent.waitUntilExit() }
-        #expect(eventually(timeout: 30) { FileManager.default.fileExists(atPath: marker.path) })
-        let pid = try #require(Int32(String(contentsOf: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // The file exists before the shell has written the pid into it: wait for the pid.
+        func recordedPID() -> Int32? {
+            (try? String(contentsOf: marker, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        #expect(await eventually(timeout: 30) { recordedPID() != nil })
+        let pid = try #require(recordedPID())
         if drain {
             // The draining agent stops the step, hands the item back without using an attempt, and ends.
             agent.terminate()
-            #expect(eventually(timeout: 20) { !agent.isRunning }, "the agent waited for the preparation step")
-            #expect(try cli.state(id) == "queued", "\((try? cli.items()[id]) ?? [:])")
+            #expect(await eventually(timeout: 20) { !agent.isRunning }, "the agent waited for the preparation step")
+            do {
+                let passed = try await cli.state(id) == "queued"
+                let detail = "\((try? await cli.items()[id]) ?? [:])"
+                #expect(passed, "\(detail)")
+            }
         } else {
-            #expect(try cli.run("cancel", id).status == 0)
+            #expect(try await cli.run("cancel", id).status == 0)
         }
-        #expect(eventually(timeout: 20) { !processAlive(pid) }, "the preparation step \(pid) still runs")
-        if !drain { #expect(try cli.state(id) == "cancelled") }
+        #expect(await eventually(timeout: 20) { !processAlive(pid) }, "the preparation step \(pid) still runs")
+        if !drain { #expect(try await cli.state(id) == "cancelled") }
     }
 
-    @Test func requirementsGoToAVirtualenvBuiltOnceAndReused() throws {
+    @Test func requirementsGoToAVirtualenvBuiltOnceAndReused() async throws {
         guard RequiredComponent.available("python3 with venv", probe: ["python3", "-c", "import venv, ensurepip"]) else { return }
         let cli = try LaunchdeckProcess()
         _ = try cli.write("job/run.sh", "echo \"venv=$VIRTUAL_ENV\"\necho \"python=$(command -v python3)\"\n")
         // Comments only: pip has nothing to fetch, so the test needs no network, yet the virtualenv is real.
         let requirements = try cli.write("requirements.txt", "# this job needs nothing beyond the standard library\n")
-        #expect(try cli.run("job", "create", "py", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh",
+        #expect(try await cli.run("job", "create", "py", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh",
                             "--requirements", requirements.path).status == 0)
-        #expect(try cli.run("queue", "create", "local", "--target", "local-process").status == 0)
+        #expect(try await cli.run("queue", "create", "local", "--target", "local-process").status == 0)
         let agent = try cli.startAgent(queues: ["local"])
         defer { agent.terminate(); agent.waitUntilExit() }
 
-        let first = try cli.enqueueID("py", "--queue", "local")
-        #expect(try eventually(timeout: 120) { try cli.state(first) == "succeeded" }, "\((try? cli.run("item", "describe", first).stdout) ?? "")")
-        let second = try cli.enqueueID("py", "--queue", "local")
-        #expect(try eventually(timeout: 60) { try cli.state(second) == "succeeded" })
+        let first = try await cli.enqueueID("py", "--queue", "local")
+        do {
+            let passed = try await eventually(timeout: 120) { try await cli.state(first) == "succeeded" }
+            let detail = "\((try? await cli.run("item", "describe", first).stdout) ?? "")"
+            #expect(passed, "\(detail)")
+        }
+        let second = try await cli.enqueueID("py", "--queue", "local")
+        #expect(try await eventually(timeout: 60) { try await cli.state(second) == "succeeded" })
 
-        let one = try #require(try cli.json("item", "describe", first, "-o", "json") as? [String: Any])
-        let two = try #require(try cli.json("item", "describe", second, "-o", "json") as? [String: Any])
+        let one = try #require(try await cli.json("item", "describe", first, "-o", "json") as? [String: Any])
+        let two = try #require(try await cli.json("item", "describe", second, "-o", "json") as? [String: Any])
         let venvLine = { (item: [String: Any]) in
             (item["logs"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }.first { $0.hasPrefix("venv=") }
         }
@@ -120,17 +140,17 @@ import Testing
         #expect(python == "python=\(venv.dropFirst("venv=".count))/bin/python3")
     }
 
-    @Test func theQueueTimeoutStopsALongRun() throws {
+    @Test func theQueueTimeoutStopsALongRun() async throws {
         let cli = try LaunchdeckProcess()
         _ = try cli.write("job/run.sh", "echo begin\nsleep 60\n")
-        #expect(try cli.run("job", "create", "slow", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
+        #expect(try await cli.run("job", "create", "slow", "--dir", cli.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
         let config = try cli.write("q.yaml", "resource:\n  timeout: 1s\n")
-        #expect(try cli.run("queue", "create", "local", "--target", "local-process", "--config", config.path).status == 0)
-        let id = try cli.enqueueID("slow", "--queue", "local")
+        #expect(try await cli.run("queue", "create", "local", "--target", "local-process", "--config", config.path).status == 0)
+        let id = try await cli.enqueueID("slow", "--queue", "local")
         let agent = try cli.startAgent(queues: ["local"])
         defer { agent.terminate(); agent.waitUntilExit() }
-        #expect(try eventually(timeout: 20) { try cli.state(id) == "failed" })
-        let item = try #require(try cli.items()[id])
+        #expect(try await eventually(timeout: 20) { try await cli.state(id) == "failed" })
+        let item = try #require(try await cli.items()[id])
         #expect(item["error"] as? String == "timed out after 1s (resource.timeout)")
     }
 }
