@@ -41,7 +41,7 @@ public struct ScreenBuffer: Sendable {
         var column = x
         for character in shown {
             let characterWidth = DisplayWidth.of(character)
-            let safe = character.unicodeScalars.contains(where: TerminalTextSafety.isUnsafe) ? "?" : String(character)
+            let safe = character.unicodeScalars.contains { TerminalTextSafety.isUnsafe($0) } ? "?" : String(character)
             if characterWidth == 0 { continue }
             guard column + characterWidth <= width else { break }
             if column >= 0 {

@@ -168,6 +168,7 @@ public actor AgentRunner {
     /// its own clock only when the fence comes.
     private func heartbeatLoop() async {
         var lastState: AgentState = .idle
+        var failedHeartbeats = 0
         // A cancelled sleep ends the loop: with `try?` it went on to one more beat as the agent stopped.
         while (try? await Task.sleep(for: configuration.heartbeatInterval)) != nil {
             let inFlight = Array(runs.values)
@@ -189,9 +190,18 @@ public actor AgentRunner {
                     try await backend.updateAgent(id: configuration.id, state: state, environment: nil)
                     lastState = state
                 }
+                if failedHeartbeats > 0 {
+                    logger.info("heartbeat works again after \(failedHeartbeats) failure(s)")
+                    record("heartbeat works again after \(failedHeartbeats) failure(s)")
+                    failedHeartbeats = 0
+                }
             } catch {
-                logger.warning("heartbeat failed, trying again: \(error)")
-                record("heartbeat failed: \(error)")
+                // Said once, then every 20th time: a store down for a minute would otherwise fill the log.
+                if failedHeartbeats % 20 == 0 {
+                    logger.warning("heartbeat failed, trying again: \(error)")
+                    record("heartbeat failed: \(error)")
+                }
+                failedHeartbeats += 1
             }
             await publishStatus()
         }

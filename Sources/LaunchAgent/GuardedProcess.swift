@@ -92,9 +92,12 @@ public struct GuardedProcess: Sendable {
     public let identity: JobIdentity?
     /// The job's umask: the one the agent was started with (LaunchDeck itself writes with 077).
     public let umask: mode_t?
+    /// When preparation must be over (`resource.prepare_timeout`): steps (git, pip, podman build) are stopped by their
+    /// guard then, as by a fence, and fail with `PreparationTimeout`. The job's own run has no such limit.
+    public let preparationDeadline: BootInstant?
 
     public init(guardPath: String, stopGraceSeconds: Double, slackSeconds: Double = 2, stepHandle: ProcessGroupHandle = ProcessGroupHandle(),
-                fence: LeaseFence? = nil, identity: JobIdentity? = nil, umask: mode_t? = nil) {
+                fence: LeaseFence? = nil, identity: JobIdentity? = nil, umask: mode_t? = nil, preparationDeadline: BootInstant? = nil) {
         self.guardPath = guardPath
         self.stopGraceSeconds = stopGraceSeconds
         self.slackSeconds = slackSeconds
@@ -102,28 +105,25 @@ public struct GuardedProcess: Sendable {
         self.fence = fence
         self.identity = identity
         self.umask = umask
+        self.preparationDeadline = preparationDeadline
     }
 
-    /// The runner of one attempt: its fence's timing and fence, and who runs its processes.
-    public init(guardPath: String, fence: LeaseFence, stepHandle: ProcessGroupHandle, identity: JobIdentity?, umask: mode_t?) {
+    /// The runner of one attempt: its fence's timing and fence, who runs its processes, and its preparation's limit.
+    public init(guardPath: String, fence: LeaseFence, stepHandle: ProcessGroupHandle, identity: JobIdentity?, umask: mode_t?,
+                preparationDeadline: BootInstant? = nil) {
         self.init(guardPath: guardPath, stopGraceSeconds: fence.timing.grace, slackSeconds: fence.timing.slack, stepHandle: stepHandle,
-                  fence: fence, identity: identity, umask: umask)
-    }
-
-    /// The same runner without the user switch: for the steps an agent must run as itself (a container runtime).
-    public var asAgent: GuardedProcess {
-        GuardedProcess(guardPath: guardPath, stopGraceSeconds: stopGraceSeconds, slackSeconds: slackSeconds, stepHandle: stepHandle,
-                       fence: fence, identity: nil, umask: umask)
+                  fence: fence, identity: identity, umask: umask, preparationDeadline: preparationDeadline)
     }
 
     /// The job itself starts only once `gate` returns: the guard is spawned at once and waits for the agent's "go", so
     /// the spawn overlaps whatever the gate does (recording the item as running). When `gate` throws, the guard exits
     /// without starting the job and the error is rethrown. `stopCommand` ends what the process tree does not hold (a
     /// container, a Slurm job) when the run is stopped before it finished by itself.
-    public func run(_ spec: ProcessSpec, handle: ProcessGroupHandle, stopCommand: [String] = [],
+    /// `stopAt`, when given, stops the process then at the latest, as its fence would (a preparation step's deadline).
+    public func run(_ spec: ProcessSpec, handle: ProcessGroupHandle, stopCommand: [String] = [], stopAt: BootInstant? = nil,
                     startWhen gate: (@Sendable () async throws -> Void)? = nil,
                     onLine: @escaping @Sendable (LogStream, String) async -> Void) async throws -> GuardedExit {
-        let supervision = try SupervisionChannel()
+        let supervision = try SupervisionChannel(stopAt: stopAt)
         defer { supervision.close() }
         defer { fence?.detach(supervision) }
 

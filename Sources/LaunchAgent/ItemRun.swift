@@ -63,32 +63,21 @@ final class ItemRun: Sendable {
 
     private var stoppedFor: StopReason? { stopReason.withLock { $0 } }
 
+    private func markFenced() {
+        stopReason.withLock { reason in reason = reason ?? .fenced }
+    }
+
     /// Runs to the end; never throws: every failure becomes the item's final state. Returns the work directory of a
     /// run that succeeded, for the agent to delete once the item's slot is free. The attempt's report may still be
     /// on its way then (the outbox delivers it).
     func run() async -> URL? {
-        let slot = await outbox.reserve(attempt)
-        // The agent's own watch of the fence, beside the guard's: a run past it is stopped and reported as such.
-        return await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.watchFence() }
-            let leftover = await runAttempt(slot: slot)
-            group.cancelAll()
-            return leftover
-        }
+        // Fencing needs no watch of the agent's own: every process of the attempt runs under a guard that keeps the
+        // fence's time itself, a guard told "go" past its fence starts nothing, and the moves the agent reports retry
+        // only until the fence. The agent learns of a fence from the guard, or by checking it where a run ends.
+        await runAttempt(slot: await outbox.reserve(attempt))
     }
 
-    private func watchFence() async {
-        while !Task.isCancelled {
-            let remaining = fence.fenceAt.seconds(since: .now)
-            if remaining <= 0 {
-                stop(.fenced)
-                return
-            }
-            try? await Task.sleep(for: .milliseconds(Int((remaining * 1000).rounded(.up)) + 1))
-        }
-    }
-
-    private func runAttempt(slot: URL?) async -> URL? {
+    private func runAttempt(slot: OutboxSlot?) async -> URL? {
         let context: RunContext
         do {
             context = try await makeContext()
@@ -103,19 +92,19 @@ final class ItemRun: Sendable {
         }
         cancellation.withLock { $0 = (target, context) }
         let runner = GuardedProcess(guardPath: configuration.guardPath, fence: fence, stepHandle: handle, identity: context.jobIdentity,
-                                    umask: configuration.jobUmask)
+                                    umask: configuration.jobUmask,
+                                    preparationDeadline: BootInstant.now.adding(seconds: Double(context.prepareTimeout.components.seconds)))
         let reporter = Reporter(run: self)
         for name in context.hyperparametersWithheldFromArgv {
             await sink.append(.agent, "\(name) is secret: not on the command line; the job gets it in LAUNCHDECK_CONFIG, launchdeck-config.json"
                                 + (RunContext.environmentName(forHyperparameter: name).map { " and $\($0)" } ?? ""))
         }
-        let preparation = PreparationTimer(limit: context.prepareTimeout, handle: handle)
         do {
             if item.attempts > 1 { await target.cleanUpEarlierAttempt(context) }
             let spec: ProcessSpec
             do {
-                spec = try await preparation.during { try await target.prepare(context, reporter: reporter, runner: runner) }
-            } catch where preparation.timedOut {
+                spec = try await target.prepare(context, reporter: reporter, runner: runner)
+            } catch is PreparationTimeout {
                 throw RunError.prepare("preparation timed out after \(context.prepareTimeoutText) (resource.prepare_timeout)")
             }
             if stoppedFor != nil {
@@ -134,7 +123,7 @@ final class ItemRun: Sendable {
             }
             await sink.flush()
             if case .exited(let exit) = outcome {
-                if exit.fenced { _ = stopReason.withLock { reason in reason = reason ?? .fenced } }
+                if exit.fenced { markFenced() }
                 if exit.leftovers > 0 {
                     await sink.append(.agent, "the job left \(exit.leftovers) process\(exit.leftovers == 1 ? "" : "es") running when it ended; they were stopped")
                 }
@@ -155,6 +144,8 @@ final class ItemRun: Sendable {
             }
         } catch {
             await sink.flush()
+            // The guard may have stopped a step at the fence a moment before this agent's own watch saw it pass.
+            if fence.hasPassed { markFenced() }
             if stoppedFor != nil {
                 await endStopped(slot: slot)
                 return nil
@@ -230,7 +221,7 @@ final class ItemRun: Sendable {
         return try? handle.read(upToCount: 65_536)
     }
 
-    private func endStopped(slot: URL?) async {
+    private func endStopped(slot: OutboxSlot?) async {
         await sink.flush()
         switch stoppedFor {
         case .draining?:
@@ -250,7 +241,7 @@ final class ItemRun: Sendable {
 
     /// Tells the store how the attempt ended, through the outbox: kept there until the store has it, so a store that
     /// cannot be written now (a full disk, a long lock) delays the report instead of losing it.
-    private func end(_ state: ItemState, exitCode: Int?, error: String?, slot: URL?) async {
+    private func end(_ state: ItemState, exitCode: Int?, error: String?, slot: OutboxSlot?) async {
         // The job's last progress stays as it was: it says how far the run got.
         await sink.flush()
         let report = AttemptReport(attempt: attempt, state: state, exitCode: exitCode, error: error, endedAt: Date())
@@ -278,10 +269,22 @@ final class ItemRun: Sendable {
     private struct Reporter: RunReporter {
         let run: ItemRun
 
+        /// A store that cannot take the move now (busy, full) is tried again while the lease lasts; a refusal (the item
+        /// was cancelled or taken over) is final.
         func enter(_ state: ItemState) async throws {
             guard run.state.state != state else { return }
             await run.sink.flush()
-            try await run.backend.reportState(run.attempt, to: state, exitCode: nil, error: nil)
+            while true {
+                do {
+                    try await run.backend.reportState(run.attempt, to: state, exitCode: nil, error: nil)
+                    break
+                } catch let refusal as LaunchError {
+                    throw refusal
+                } catch {
+                    if run.fence.hasPassed { throw error }
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+            }
             run.setPhase(state)
         }
 
@@ -291,36 +294,6 @@ final class ItemRun: Sendable {
 
         func progress(phase: String, current: Double, total: Double?, message: String) async {
             await run.sink.report(phase: phase, current: current, total: total, message: message)
-        }
-    }
-}
-
-/// Stops an item's preparation (git clone, pip install, image build) when it takes longer than its limit.
-private final class PreparationTimer: Sendable {
-    let limit: Duration
-    let handle: ProcessGroupHandle
-    private let expired = Mutex(false)
-
-    init(limit: Duration, handle: ProcessGroupHandle) {
-        self.limit = limit
-        self.handle = handle
-    }
-
-    var timedOut: Bool { expired.withLock { $0 } }
-
-    private func expire() {
-        expired.withLock { $0 = true }
-        handle.stop()
-    }
-
-    func during<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await Task.sleep(for: self.limit)
-                self.expire()
-            }
-            defer { group.cancelAll() }
-            return try await body()
         }
     }
 }

@@ -40,10 +40,11 @@ public struct JobIdentity: Sendable, Hashable {
     }
 
     /// Gives a file or directory tree the agent prepared (a work directory) to this user.
-    func own(_ url: URL) throws {
+    func own(_ url: URL, recursively: Bool = true) throws {
         guard lchown(url.path, uid, gid) == 0 else {
             throw RunError.prepare("cannot give \(url.path) to user \(name): \(String(cString: strerror(errno)))")
         }
+        guard recursively else { return }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else { return }
         let enumerator = FileManager.default.enumerator(at: url, includingPropertiesForKeys: nil, options: [])

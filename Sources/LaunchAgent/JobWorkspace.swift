@@ -13,7 +13,7 @@ enum JobWorkspace {
         try? manager.removeItem(at: context.workDirectory)
         do {
             try manager.createDirectory(at: context.workDirectory, withIntermediateDirectories: true)
-            if let identity = context.jobIdentity { try identity.own(context.workDirectory) }
+            if let identity = context.jobIdentity { try identity.own(context.workDirectory, recursively: false) }
         } catch let error as RunError {
             throw error
         } catch {

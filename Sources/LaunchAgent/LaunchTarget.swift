@@ -135,13 +135,20 @@ extension LaunchTarget {
     public func progress(in line: String, stream: LogStream) -> (phase: String, message: String)? { nil }
 }
 
+/// Preparation took longer than `resource.prepare_timeout`.
+public struct PreparationTimeout: Error, Sendable {}
+
 extension GuardedProcess {
     /// Runs a preparation step (git, pip, podman build) with its output as build logs; fails on a non-zero exit.
     func step(_ spec: ProcessSpec, reporter: any RunReporter, what: String,
               onLine: (@Sendable (String) async -> Void)? = nil) async throws {
-        let exit = try await run(spec, handle: stepHandle) { _, line in
+        if let preparationDeadline, BootInstant.now >= preparationDeadline { throw PreparationTimeout() }
+        let exit = try await run(spec, handle: stepHandle, stopAt: preparationDeadline) { _, line in
             await reporter.log(.build, line)
             await onLine?(line)
+        }
+        if exit.fenced, let preparationDeadline, BootInstant.now >= preparationDeadline, fence.map({ preparationDeadline < $0.fenceAt }) ?? true {
+            throw PreparationTimeout()
         }
         if exit.fenced { throw RunError.prepare("\(what) stopped: the lease could not be renewed in time") }
         if exit.status != 0 { throw RunError.prepare("\(what) failed with exit status \(exit.status)") }

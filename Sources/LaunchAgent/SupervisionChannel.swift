@@ -11,8 +11,11 @@ import Glibc
 final class SupervisionChannel: Sendable {
     let guardEnd: Int32
     private let agentEnd: Mutex<Int32?>
+    /// The latest the guard may let its process run, whatever the fence says (a preparation step's deadline).
+    private let stopAt: BootInstant?
 
-    init() throws {
+    init(stopAt: BootInstant? = nil) throws {
+        self.stopAt = stopAt
         var fds: [Int32] = [-1, -1]
         // Close-on-exec on both ends: other jobs must not inherit them (the guard's end reaches it via dup2).
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
@@ -24,11 +27,16 @@ final class SupervisionChannel: Sendable {
 
     /// Starts the job; `fenceAt` nil means no fence (a run without a lease, in tests and probes).
     func sendGo(fenceAt: BootInstant?) {
-        send("go \(fenceAt?.nanoseconds ?? 0)\n")
+        send("go \(capped(fenceAt)?.nanoseconds ?? 0)\n")
     }
 
     func renew(fenceAt: BootInstant) {
-        send("lease \(fenceAt.nanoseconds)\n")
+        send("lease \(capped(fenceAt)!.nanoseconds)\n")
+    }
+
+    private func capped(_ fenceAt: BootInstant?) -> BootInstant? {
+        guard let stopAt else { return fenceAt }
+        return fenceAt.map { min($0, stopAt) } ?? stopAt
     }
 
     private func send(_ line: String) {

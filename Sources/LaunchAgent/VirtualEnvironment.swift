@@ -26,10 +26,11 @@ struct VirtualEnvironment {
         let marker = directory.appendingPathComponent(".launchdeck-ready")
         let manager = FileManager.default
         try manager.createDirectory(at: root(for: context), withIntermediateDirectories: true)
-        if let identity = context.jobIdentity { try identity.own(root(for: context)) }
+        // The user's own root of virtualenvs (not what is in it: pip made that as the user already).
+        if let identity = context.jobIdentity { try identity.own(root(for: context), recursively: false) }
         if manager.fileExists(atPath: marker.path) { return VirtualEnvironment(directory: directory) }
 
-        let lock = try await AsyncFileLock.acquire(directory.path + ".lock", unless: runner.stepHandle)
+        let lock = try await AsyncFileLock.acquire(directory.path + ".lock", unless: runner.stepHandle, until: runner.preparationDeadline)
         defer { lock.release() }
         if manager.fileExists(atPath: marker.path) { return VirtualEnvironment(directory: directory) }
 
@@ -63,8 +64,8 @@ final class AsyncFileLock: Sendable {
     }
 
     /// Waits until the lock is free, or until `stop` is asked to stop the item (a cancel or a drain while another
-    /// agent builds the same virtualenv).
-    static func acquire(_ path: String, unless stop: ProcessGroupHandle) async throws -> AsyncFileLock {
+    /// agent builds the same virtualenv), or until the preparation's deadline.
+    static func acquire(_ path: String, unless stop: ProcessGroupHandle, until deadline: BootInstant? = nil) async throws -> AsyncFileLock {
         let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw RunError.prepare("cannot open lock \(path): \(String(cString: strerror(errno)))") }
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
@@ -75,6 +76,10 @@ final class AsyncFileLock: Sendable {
             if stop.stopRequested {
                 close(descriptor)
                 throw RunError.prepare("stopped while waiting for \(path)")
+            }
+            if let deadline, BootInstant.now >= deadline {
+                close(descriptor)
+                throw PreparationTimeout()
             }
             try await Task.sleep(for: .milliseconds(200))
         }

@@ -1,17 +1,31 @@
 import Foundation
 
+/// An item as the store keeps it: the item, and what only the lifecycle rules need, kept out of `LaunchItem` because
+/// a dashboard holds 100,000 of those.
+public struct StoredItem: Sendable, Hashable {
+    public var item: LaunchItem
+    /// The agent whose lease ran out, while no later attempt has started: its final report is still accepted, so a
+    /// job that finished while the store could not be written does not run again.
+    public var reclaimedFrom: String?
+
+    public init(_ item: LaunchItem, reclaimedFrom: String? = nil) {
+        self.item = item
+        self.reclaimedFrom = reclaimedFrom
+    }
+}
+
 /// The rules of an item's life as pure functions: a backend reads the item, asks these what it becomes, and persists
 /// the answer in the same transaction. Every backend thereby leases, reports, reclaims and cancels alike.
 public enum ItemLifecycle {
     /// What a report did: changed the item, or found it already as reported (a final report delivered twice, a hand-back
     /// of an item whose lease had already run out), which is not an error for the reporter.
     public enum ReportResult: Sendable, Hashable {
-        case changed(LaunchItem)
-        case unchanged(LaunchItem)
+        case changed(StoredItem)
+        case unchanged(StoredItem)
 
         public var item: LaunchItem {
             switch self {
-            case .changed(let item), .unchanged(let item): item
+            case .changed(let stored), .unchanged(let stored): stored.item
             }
         }
     }
@@ -26,7 +40,6 @@ public enum ItemLifecycle {
         leased.leaseExpiresAt = now.addingTimeInterval(seconds)
         leased.exitCode = nil
         leased.progress = nil
-        leased.reclaimedFrom = nil
         // An earlier attempt's times would count in this one's duration.
         leased.timestamps.building = nil
         leased.timestamps.running = nil
@@ -46,19 +59,19 @@ public enum ItemLifecycle {
     }
 
     /// An item whose lease ran out goes back to its queue at its old place, or fails when its attempts are used up. The
-    /// agent is remembered, so its final report of this attempt is still accepted until another attempt starts.
-    public static func reclaim(_ item: LaunchItem, at now: Date) -> LaunchItem {
+    /// agent is remembered, so its final report of this attempt is still accepted until another attempt starts (a lease,
+    /// which starts one, and a cancel forget it).
+    public static func reclaim(_ item: LaunchItem, at now: Date) -> StoredItem {
         var reclaimed = item
         let next = ItemStateMachine.stateAfterLostLease(attempts: item.attempts, maxAttempts: item.maxAttempts)
         reclaimed.state = next
-        reclaimed.reclaimedFrom = item.agentID
         reclaimed.agentID = nil
         reclaimed.leaseExpiresAt = nil
         reclaimed.timestamps.record(next, at: now)
         if next == .failed {
             reclaimed.error = "lease expired after \(item.attempts) attempts (last agent \(item.agentID ?? "?"))"
         }
-        return reclaimed
+        return StoredItem(reclaimed, reclaimedFrom: item.agentID)
     }
 
     /// A report from `attempt`: a move to building or running, a final state, or a hand-back to the queue (a drain, or
@@ -66,8 +79,9 @@ public enum ItemLifecycle {
     ///
     /// Only the current attempt may report. Its final report is accepted also after its lease ran out, as long as no
     /// other attempt has started: the job did finish, and running it again would be the worse answer.
-    public static func report(_ item: LaunchItem, from attempt: ItemAttempt, to state: ItemState, exitCode: Int?, error: String?,
+    public static func report(_ stored: StoredItem, from attempt: ItemAttempt, to state: ItemState, exitCode: Int?, error: String?,
                               at now: Date) throws -> ReportResult {
+        let item = stored.item
         let ours = item.attempts == attempt.number
         if ours && item.state.isInFlight && item.agentID == attempt.agent {
             var next = item
@@ -79,34 +93,38 @@ public enum ItemLifecycle {
             if state == .queued { next.agentID = nil }
             if let exitCode { next.exitCode = exitCode }
             if let error { next.error = SecretRedactor.redactText(error) }
-            return .changed(next)
+            return .changed(StoredItem(next))
         }
-        if ours && item.reclaimedFrom == attempt.agent {
+        if ours && stored.reclaimedFrom == attempt.agent {
             // The lease ran out, and no other attempt has started since.
-            if state == .queued { return .unchanged(item) }
+            if state == .queued { return .unchanged(stored) }
             guard state.isFinal else {
                 throw LaunchError.conflict("\(attempt) lost its lease; the item is \(item.state) again")
             }
             var next = item
             next.state = state
             next.agentID = attempt.agent
-            next.reclaimedFrom = nil
             next.exitCode = exitCode
             next.error = error.map(SecretRedactor.redactText)
             next.timestamps.record(state, at: now)
-            return .changed(next)
+            return .changed(StoredItem(next))
         }
         if ours && item.agentID == attempt.agent && item.state == state && state.isFinal {
             // The same final report again (the first reply was lost): nothing to do.
-            return .unchanged(item)
+            return .unchanged(stored)
         }
         throw LaunchError.conflict("\(attempt) is no longer current: the item is \(item.state), attempt \(item.attempts)"
                                    + (item.agentID.map { " by agent \($0)" } ?? ""))
     }
 
     /// Logs and progress are kept from the current attempt only (also once its lease ran out, as for its final report).
-    public static func acceptsOutput(_ item: LaunchItem, from attempt: ItemAttempt) -> Bool {
-        item.attempts == attempt.number && (item.agentID == attempt.agent || item.reclaimedFrom == attempt.agent)
+    public static func acceptsOutput(_ stored: StoredItem, from attempt: ItemAttempt) -> Bool {
+        acceptsOutput(attempts: stored.item.attempts, agent: stored.item.agentID, reclaimedFrom: stored.reclaimedFrom, from: attempt)
+    }
+
+    /// The same from the three fields it depends on, for a backend that reads only those.
+    public static func acceptsOutput(attempts: Int, agent: String?, reclaimedFrom: String?, from attempt: ItemAttempt) -> Bool {
+        attempts == attempt.number && (agent == attempt.agent || reclaimedFrom == attempt.agent)
     }
 
     /// Cancelled by a user: final at once; an agent running it learns so on its next heartbeat and stops the run.
@@ -116,7 +134,6 @@ public enum ItemLifecycle {
         cancelled.state = .cancelled
         cancelled.timestamps.record(.cancelled, at: now)
         cancelled.leaseExpiresAt = nil
-        cancelled.reclaimedFrom = nil
         cancelled.error = item.error ?? "cancelled by user"
         return cancelled
     }

@@ -122,15 +122,12 @@ public struct LaunchItem: Sendable, Hashable, Codable, Identifiable {
     public var progress: ItemProgress?
     /// Log lines dropped because the item passed its log cap.
     public var droppedLogLines: Int
-    /// The agent whose lease ran out, while no later attempt has started: its final report is still accepted, so a
-    /// job that finished while the store could not be written does not run again.
-    public var reclaimedFrom: String?
 
     public init(id: String, queue: String, jobName: String, jobVersion: Int, overrides: ItemOverrides = ItemOverrides(),
                 priority: Priority = .normal, state: ItemState = .queued, attempts: Int = 0, maxAttempts: Int = 3,
                 agentID: String? = nil, leaseExpiresAt: Date? = nil, timestamps: ItemTimestamps,
                 exitCode: Int? = nil, error: String? = nil, relaunchOf: String? = nil,
-                progress: ItemProgress? = nil, droppedLogLines: Int = 0, reclaimedFrom: String? = nil) {
+                progress: ItemProgress? = nil, droppedLogLines: Int = 0) {
         self.id = id
         self.queue = queue
         self.jobName = jobName
@@ -148,7 +145,6 @@ public struct LaunchItem: Sendable, Hashable, Codable, Identifiable {
         self.relaunchOf = relaunchOf
         self.progress = progress
         self.droppedLogLines = droppedLogLines
-        self.reclaimedFrom = reclaimedFrom
     }
 
     public var jobReference: String { "\(jobName):v\(jobVersion)" }

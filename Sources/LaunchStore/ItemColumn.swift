@@ -7,7 +7,7 @@ import GRDB
 enum ItemColumn: Int, CaseIterable {
     case id, queue, jobName, jobVersion, overrides, priority, state, attempts, maxAttempts, agentID, leaseExpiresAt
     case enqueuedAt, leasedAt, buildingAt, runningAt, finishedAt, updatedAt, exitCode, error, relaunchOf, progress
-    case logDropped, reclaimedFrom, position
+    case logDropped, position
 
     var name: String {
         switch self {
@@ -33,13 +33,15 @@ enum ItemColumn: Int, CaseIterable {
         case .relaunchOf: "relaunch_of"
         case .progress: "progress"
         case .logDropped: "log_dropped"
-        case .reclaimedFrom: "reclaimed_from"
         case .position: "position"
         }
     }
 
     /// The select list, `id, queue, ...`, for `SELECT \(ItemColumn.selection) FROM items`.
     static let selection = allCases.map(\.name).joined(separator: ", ")
+
+    /// The same and what only the lifecycle rules read (`StoredItem`), for reports.
+    static let storedSelection = selection + ", reclaimed_from"
 }
 
 extension Row {

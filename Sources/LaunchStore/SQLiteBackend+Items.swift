@@ -96,7 +96,7 @@ extension SQLiteBackend {
         let now = self.now
         return try await write { db, seq in
             let item = try ItemLifecycle.cancel(try Self.item(prefix: prefix, db), at: now)
-            try Self.persist(item, db, seq: seq)
+            try Self.persist(StoredItem(item), db, seq: seq)
             return item
         }
     }
@@ -184,7 +184,7 @@ extension SQLiteBackend {
     /// Output of an attempt that is no longer current (a late batch after the item was taken over) is refused, as
     /// `ItemLifecycle.acceptsOutput` says, without reading the whole item.
     static func requireCurrent(_ attempt: ItemAttempt, attempts: Int, agent: String?, reclaimedFrom: String?) throws {
-        guard attempts == attempt.number, agent == attempt.agent || reclaimedFrom == attempt.agent else {
+        guard ItemLifecycle.acceptsOutput(attempts: attempts, agent: agent, reclaimedFrom: reclaimedFrom, from: attempt) else {
             throw LaunchError.conflict("\(attempt) is no longer current: the item is at attempt \(attempts)")
         }
     }
@@ -199,7 +199,7 @@ extension SQLiteBackend {
                 """).execute(arguments: [try SQLiteRows.json(progress), now.timeIntervalSince1970, seq, attempt.item, attempt.number,
                                          attempt.agent, attempt.agent])
             if db.changesCount == 0 {
-                _ = try Self.item(exactly: attempt.item, db)
+                _ = try Self.storedItem(attempt.item, db)
                 throw LaunchError.conflict("\(attempt) is no longer current")
             }
         }

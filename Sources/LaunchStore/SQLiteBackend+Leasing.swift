@@ -23,7 +23,7 @@ extension SQLiteBackend {
             let chosen = candidates.sorted { ($0.rank, $0.position) < ($1.rank, $1.position) }.prefix(max)
             return try chosen.map { candidate in
                 let item = try ItemLifecycle.lease(try SQLiteRows.item(candidate.row), to: agent, at: now, for: leaseFor)
-                try Self.persist(item, db, seq: seq, clearingProgress: true)
+                try Self.persist(StoredItem(item), db, seq: seq, clearingProgress: true)
                 return item
             }
         }
@@ -52,8 +52,8 @@ extension SQLiteBackend {
     public func reportState(_ attempt: ItemAttempt, to state: ItemState, exitCode: Int?, error: String?) async throws -> LaunchItem {
         let now = self.now
         return try await write { db, seq in
-            let item = try Self.item(exactly: attempt.item, db)
-            let result = try ItemLifecycle.report(item, from: attempt, to: state, exitCode: exitCode, error: error, at: now)
+            let stored = try Self.storedItem(attempt.item, db)
+            let result = try ItemLifecycle.report(stored, from: attempt, to: state, exitCode: exitCode, error: error, at: now)
             if case .changed(let next) = result { try Self.persist(next, db, seq: seq) }
             return result.item
         }
@@ -77,9 +77,9 @@ extension SQLiteBackend {
               AND state IN ('leased', 'building', 'running')
             """), arguments: [now.timeIntervalSince1970])
         return try rows.map { row in
-            let item = ItemLifecycle.reclaim(try SQLiteRows.item(row), at: now)
-            try persist(item, db, seq: seq)
-            return item
+            let reclaimed = ItemLifecycle.reclaim(try SQLiteRows.item(row), at: now)
+            try persist(reclaimed, db, seq: seq)
+            return reclaimed.item
         }
     }
 
@@ -92,16 +92,17 @@ extension SQLiteBackend {
         return until > now.timeIntervalSince1970 ? Date(timeIntervalSince1970: until) : nil
     }
 
-    /// The item with exactly this id (reports name it in full).
-    static func item(exactly id: String, _ db: Database) throws -> LaunchItem {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ItemColumn.selection) FROM items WHERE id = ?"), arguments: [id]) else {
+    /// The item with exactly this id (reports name it in full), as the lifecycle rules read it.
+    static func storedItem(_ id: String, _ db: Database) throws -> StoredItem {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ItemColumn.storedSelection) FROM items WHERE id = ?"), arguments: [id]) else {
             throw LaunchError.notFound("item \(id) not found")
         }
-        return try SQLiteRows.item(row)
+        return try SQLiteRows.storedItem(row)
     }
 
     /// Writes what the lifecycle rules decided: every column a lease, report, reclaim or cancel can change.
-    static func persist(_ item: LaunchItem, _ db: Database, seq: Int64, clearingProgress: Bool = false) throws {
+    static func persist(_ stored: StoredItem, _ db: Database, seq: Int64, clearingProgress: Bool = false) throws {
+        let item = stored.item
         let times = item.timestamps
         try db.cachedStatement(sql: """
             UPDATE items SET state = ?, attempts = ?, agent_id = ?, reclaimed_from = ?, lease_expires_at = ?, leased_at = ?,
@@ -109,7 +110,7 @@ extension SQLiteBackend {
                              progress = CASE WHEN ? THEN NULL ELSE progress END, changed_seq = ?
             WHERE id = ?
             """).execute(arguments: [
-                item.state.rawValue, item.attempts, item.agentID, item.reclaimedFrom, item.leaseExpiresAt?.timeIntervalSince1970,
+                item.state.rawValue, item.attempts, item.agentID, stored.reclaimedFrom, item.leaseExpiresAt?.timeIntervalSince1970,
                 times.leased?.timeIntervalSince1970, times.building?.timeIntervalSince1970, times.running?.timeIntervalSince1970,
                 times.finished?.timeIntervalSince1970, times.updated.timeIntervalSince1970, item.exitCode, item.error,
                 clearingProgress, seq, item.id,

@@ -52,7 +52,7 @@ enum SQLiteRows {
 
     /// An item from a row of `SELECT \(ItemColumn.selection) FROM items`.
     static func item(_ row: Row) throws -> LaunchItem {
-        assert(row.columnNames.elementsEqual(ItemColumn.allCases.map(\.name)), "an item query must select ItemColumn.selection")
+        assert(row.columnNames.starts(with: ItemColumn.allCases.map(\.name)), "an item query must select ItemColumn.selection")
         let stateText: String = row[.state]
         let rank: Int = row[.priority]
         let progressText: String? = row[.progress]
@@ -69,7 +69,12 @@ enum SQLiteRows {
                 finished: date(row, .finishedAt), updated: date(row, .updatedAt)),
             exitCode: row[.exitCode], error: row[.error], relaunchOf: row[.relaunchOf],
             progress: try progressText.map { try decode(ItemProgress.self, $0) },
-            droppedLogLines: row[.logDropped], reclaimedFrom: row[.reclaimedFrom])
+            droppedLogLines: row[.logDropped])
+    }
+
+    /// An item with what only the lifecycle rules read, from `SELECT \(ItemColumn.storedSelection) FROM items`.
+    static func storedItem(_ row: Row) throws -> StoredItem {
+        StoredItem(try item(row), reclaimedFrom: row[ItemColumn.allCases.count])
     }
 
     static func job(_ row: Row) throws -> JobVersion {

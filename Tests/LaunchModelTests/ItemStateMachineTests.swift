@@ -55,25 +55,25 @@ import Testing
         let attempt = try #require(leased.currentAttempt)
         #expect(attempt.number == 1)
         let reclaimed = ItemLifecycle.reclaim(leased, at: now.addingTimeInterval(11))
-        #expect(reclaimed.state == .queued && reclaimed.reclaimedFrom == "a" && reclaimed.agentID == nil)
+        #expect(reclaimed.item.state == .queued && reclaimed.reclaimedFrom == "a" && reclaimed.item.agentID == nil)
         // Its final report still counts; a move to running does not.
         #expect(try ItemLifecycle.report(reclaimed, from: attempt, to: .succeeded, exitCode: 0, error: nil, at: now).item.state == .succeeded)
         #expect(throws: LaunchError.self) { try ItemLifecycle.report(reclaimed, from: attempt, to: .running, exitCode: nil, error: nil, at: now) }
         // Once another attempt started, nothing of the first counts.
-        let again = try ItemLifecycle.lease(reclaimed, to: "b", at: now, for: 10)
-        #expect(again.reclaimedFrom == nil && again.attempts == 2)
-        #expect(throws: LaunchError.self) { try ItemLifecycle.report(again, from: attempt, to: .succeeded, exitCode: 0, error: nil, at: now) }
-        #expect(!ItemLifecycle.acceptsOutput(again, from: attempt))
+        let again = try ItemLifecycle.lease(reclaimed.item, to: "b", at: now, for: 10)
+        #expect(again.attempts == 2)
+        #expect(throws: LaunchError.self) { try ItemLifecycle.report(StoredItem(again), from: attempt, to: .succeeded, exitCode: 0, error: nil, at: now) }
+        #expect(!ItemLifecycle.acceptsOutput(StoredItem(again), from: attempt))
         #expect(!ItemLifecycle.heartbeatExtends(again, for: attempt))
     }
 
     @Test func aHandBackUsesNoAttemptAndIsHarmlessOnceReclaimed() throws {
         let leased = try ItemLifecycle.lease(item(), to: "a", at: now, for: 10)
         let attempt = try #require(leased.currentAttempt)
-        guard case .changed(let back) = try ItemLifecycle.report(leased, from: attempt, to: .queued, exitCode: nil, error: nil, at: now) else {
+        guard case .changed(let back) = try ItemLifecycle.report(StoredItem(leased), from: attempt, to: .queued, exitCode: nil, error: nil, at: now) else {
             Issue.record("hand-back did nothing"); return
         }
-        #expect(back.state == .queued && back.attempts == 0)
+        #expect(back.item.state == .queued && back.item.attempts == 0)
         let reclaimed = ItemLifecycle.reclaim(leased, at: now.addingTimeInterval(11))
         #expect(try ItemLifecycle.report(reclaimed, from: attempt, to: .queued, exitCode: nil, error: nil, at: now) == .unchanged(reclaimed))
     }
