@@ -200,8 +200,9 @@ public enum ActionTable {
         }
         if let item { queueName = item.queue }
         guard let name = queueName, let row = snapshot.queue(name) else { return }
-        let form = item.map { EnqueueForm(queue: row.queue, jobs: snapshot.jobs, from: $0) }
+        var form = item.map { EnqueueForm(queue: row.queue, jobs: snapshot.jobs, from: $0) }
             ?? EnqueueForm(queue: row.queue, jobs: snapshot.jobs, job: jobName)
+        form.warning = QueueWait.reason(queue: name, snapshot)
         state.overlay = .form(form)
     }
 

@@ -7,8 +7,17 @@ enum Chrome {
         let used = buffer.put(" LaunchDeck ", x: 0, y: 0, role: .title, attributes: [.bold])
         let badge = snapshot.staleness
         let badgeText = " \(badge.text) "
-        let badgeWidth = min(DisplayWidth.of(badgeText), max(0, buffer.width - used - 1))
+        var badgeWidth = min(DisplayWidth.of(badgeText), max(0, buffer.width - used - 1))
         buffer.put(badgeText, x: buffer.width - badgeWidth, y: 0, role: badge.stale ? .badgeStale : .badge, maxWidth: badgeWidth)
+        // What needs a human (a lost agent, recent failures), before the path: it matters more than where the data is.
+        let attention = Attention(snapshot)
+        if !attention.isEmpty {
+            let text = " \(attention.badge) "
+            let room = max(0, buffer.width - used - badgeWidth - 1)
+            let width = min(DisplayWidth.of(text), room)
+            buffer.put(text, x: buffer.width - badgeWidth - width, y: 0, role: .flashError, attributes: [.bold], maxWidth: width)
+            badgeWidth += width
+        }
         // "[read-only]" stays whole; a long data directory path gives way from its front.
         let readOnly = state.readOnly ? " [read-only]" : ""
         let room = max(0, buffer.width - used - badgeWidth - 2)

@@ -281,7 +281,8 @@ public final class DeckApp {
         case .item(let id):
             guard let item = snapshot.item(id) else { return ("Item \(id)", [[("not found", .flashWarn)]]) }
             let agentName = item.agentID.flatMap { id in snapshot.agents.first { $0.id == id }?.name }
-            return ("Item \(id)", DetailScreen.item(item, agentName: agentName))
+            let waiting = item.state == .queued ? QueueWait.reason(queue: item.queue, snapshot) : nil
+            return ("Item \(id)", DetailScreen.item(item, agentName: agentName, waiting: waiting))
         case .agent(let id):
             guard let agent = snapshot.agents.first(where: { $0.id == id }) else { return ("Agent \(id)", [[("not found", .flashWarn)]]) }
             let status = snapshot.agentStatuses[id].map { status in

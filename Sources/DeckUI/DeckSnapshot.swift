@@ -74,9 +74,4 @@ public struct DeckSnapshot: Sendable {
         let age = max(0, Int(now.timeIntervalSince(updatedAt)))
         return ("updated \(age)s ago", age > 10)
     }
-
-    /// `--once` exits 3 when something needs a human: an agent is lost or a queue failed items in the last hour.
-    public var needsAttention: Bool {
-        agents.contains { $0.state == .lost } || queues.contains { $0.recentFailures > 0 }
-    }
 }

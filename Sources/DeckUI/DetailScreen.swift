@@ -41,7 +41,7 @@ struct DetailScreen {
         return lines
     }
 
-    static func item(_ item: LaunchItem, agentName: String?) -> [Line] {
+    static func item(_ item: LaunchItem, agentName: String?, waiting: String? = nil) -> [Line] {
         var lines: [Line] = [
             field("Item", item.id), field("Queue", item.queue), field("Job", item.jobReference), field("Priority", item.priority.rawValue),
             field("State", item.state.rawValue + (item.exitCode.map { " (exit \($0))" } ?? ""), .state(item.state)),
@@ -53,6 +53,7 @@ struct DetailScreen {
             if let date { lines.append(field(label, date.formatted(.iso8601))) }
         }
         if let lease = item.leaseExpiresAt { lines.append(field("Lease until", lease.formatted(.iso8601))) }
+        if let waiting { lines.append(field("Waiting", waiting, .flashWarn)) }
         if let relaunch = item.relaunchOf { lines.append(field("Relaunch of", relaunch)) }
         if let error = item.error { lines.append(field("Error", error, .flashError)) }
         if let progress = item.progress {

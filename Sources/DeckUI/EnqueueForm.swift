@@ -24,6 +24,8 @@ public struct EnqueueForm: Sendable {
     public var overrides: String = ""
     public var focus = 0
     public var errors: [FieldKind: String] = [:]
+    /// Said on top of the form before anything is submitted: the queue is paused, or no live agent serves it.
+    public var warning: String?
     /// A relaunched item's secret values (`hf_token=...`): the form shows the marker in their place and, when the
     /// marker is still there at submit, sends the value unchanged.
     private var hidden: [String: JSONValue] = [:]

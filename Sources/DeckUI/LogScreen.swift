@@ -12,7 +12,7 @@ struct LogScreen {
             buffer.put("item \(itemID) is not in the current snapshot", x: 1, y: top, role: .flashWarn)
             return
         }
-        let live = MainScreen.liveProgress(item, snapshot)
+        let live = LiveStatus.progress(item, snapshot)
         var y = top
         buffer.put("\(item.id)  \(item.jobReference) on \(item.queue)  ", x: 0, y: y, role: .title, attributes: [.bold])
         let stateText = item.state.rawValue + (item.exitCode.map { " (exit \($0))" } ?? "")
@@ -24,10 +24,14 @@ struct LogScreen {
         let barWidth = max(10, min(40, width - 40))
         let buildProgress = (live?.phase == "build") ? live : nil
         let runProgress = (live?.phase == "build") ? nil : live
-        drawBar(&buffer, label: "build", progress: buildProgress, done: item.timestamps.building != nil && (item.timestamps.running != nil || item.state.isFinal),
-                skipped: item.timestamps.building == nil, y: y, width: barWidth)
+        // A build that failed stays as far as it got, in the failed role; it is full only once the run started.
+        let buildFailed = item.state == .failed && item.timestamps.building != nil && item.timestamps.running == nil
+        drawBar(&buffer, label: "build", progress: buildProgress ?? (buildFailed ? item.progress : nil),
+                done: item.timestamps.building != nil && (item.timestamps.running != nil || item.state == .succeeded),
+                skipped: item.timestamps.building == nil, failed: buildFailed, y: y, width: barWidth)
         y += 1
-        drawBar(&buffer, label: "run  ", progress: runProgress, done: item.state == .succeeded, skipped: false, y: y, width: barWidth)
+        drawBar(&buffer, label: "run  ", progress: runProgress, done: item.state == .succeeded, skipped: false,
+                failed: item.state == .failed && item.timestamps.running != nil, y: y, width: barWidth)
         y += 1
         if let error = item.error {
             buffer.put("error: " + TerminalTextSafety.inert(error), x: 0, y: y, role: .flashError, maxWidth: width)
@@ -77,30 +81,40 @@ struct LogScreen {
             }
         }
         if rows.isEmpty {
-            buffer.put(item.state == .queued ? "waiting for an agent…" : "no output yet", x: inner.x + 1, y: inner.y, role: .dim)
+            buffer.put(waitingText(item, snapshot), x: inner.x + 1, y: inner.y, role: item.state == .queued ? .flashWarn : .dim,
+                       maxWidth: inner.width - 2)
         }
         if item.droppedLogLines > 0 {
             buffer.put(" \(item.droppedLogLines) older lines dropped ", x: width - 30, y: top + height - 1, role: .dim, maxWidth: 28)
         }
     }
 
+    /// Why a queued item has not started: its queue is paused, or no live agent serves it, or it waits its turn.
+    static func waitingText(_ item: LaunchItem, _ snapshot: DeckSnapshot) -> String {
+        guard item.state == .queued else { return "no output yet" }
+        return QueueWait.reason(queue: item.queue, snapshot) ?? "waiting for an agent…"
+    }
+
     static func displayText(_ line: LogLine) -> String {
         DisplayWidth.truncate(TerminalTextSafety.inert(line.text), to: maxLineColumns)
     }
 
-    static func drawBar(_ buffer: inout ScreenBuffer, label: String, progress: ItemProgress?, done: Bool, skipped: Bool, y: Int, width: Int) {
+    static func drawBar(_ buffer: inout ScreenBuffer, label: String, progress: ItemProgress?, done: Bool, skipped: Bool, failed: Bool = false,
+                        y: Int, width: Int) {
         let fraction = done ? 1 : (progress?.fraction ?? 0)
         let bar = Sparkline.bar(fraction, width: width)
         var text = "\(label) \(bar) "
         if skipped && progress == nil && !done {
             text = "\(label) " + String(repeating: " ", count: width) + " "
         }
-        let used = buffer.put(text, x: 0, y: y, role: fraction >= 1 ? .graphLow : .graphMid)
+        let used = buffer.put(text, x: 0, y: y, role: failed ? .stateFailed : (fraction >= 1 ? .graphLow : .graphMid))
         var detail = ""
         if let progress {
             detail = "\(Durations.number(progress.current))" + (progress.total.map { "/\(Durations.number($0))" } ?? "") + " " + progress.message
         } else if done {
             detail = "done"
+        } else if failed {
+            detail = "failed"
         } else if skipped && label.hasPrefix("build") {
             detail = "no build"
         }

@@ -58,13 +58,15 @@ struct MainScreen {
         case .queues: return "[\(key)] Queues (\(Rows.queues(snapshot, state).count))\(filter)"
         case .items:
             let name = state.selectedQueue ?? "-"
-            return "[\(key)] Items of \(name) (\(Rows.items(snapshot, state).count))\(filter)"
+            let paused = state.selectedQueue.flatMap(snapshot.queue)?.queue.paused == true ? " · paused" : ""
+            return "[\(key)] Items of \(name) (\(Rows.items(snapshot, state).count))\(paused)\(filter)"
         case .agents: return "[\(key)] Agents (\(Rows.agents(snapshot, state).count))\(filter)"
         }
     }
 
     static func emptyText(_ pane: Pane, state: DeckState, snapshot: DeckSnapshot) -> String {
-        switch pane {
+        if let filter = state.filters[.pane(pane)] { return "no \(pane.title.lowercased()) match /\(filter) · Esc clears" }
+        return switch pane {
         case .queues: snapshot.updatedAt == nil ? "loading…" : "no queues: launchdeck queue create NAME --target local-process"
         case .items: state.selectedQueue == nil ? "select a queue" : "no items: press n to enqueue"
         case .agents: "no agents: launchdeck agent --queue NAME"
@@ -78,17 +80,18 @@ struct MainScreen {
             let selected = state.selection[.queues].flatMap { id in rows.firstIndex { $0.queue.name == id } }
             return TableView(
                 columns: [Column("NAME", 0), Column("TARGET", 13, drop: 3), Column("QUEUED", 6, right: true), Column("RUN", 4, right: true),
-                          Column("DONE", 5, right: true, drop: 2), Column("FAIL", 4, right: true), Column("PAUSED", 6, drop: 4),
+                          Column("DONE", 5, right: true, drop: 2), Column("FAIL", 4, right: true),
                           Column("PER MIN", Sparkline.minutes, drop: 5)],
                 rowCount: rows.count, selected: selected,
                 row: { index in
                     let row = rows[index]
-                    return [TableCell(row.queue.name), TableCell(row.queue.target.rawValue),
+                    // On the name itself, so no layout can drop it.
+                    let name = row.queue.paused ? TableCell("\(row.queue.name) ⏸ paused", .flashWarn) : TableCell(row.queue.name)
+                    return [name, TableCell(row.queue.target.rawValue),
                             TableCell(String(row.depth.waiting), row.depth.waiting > 0 ? .stateQueued : .normal),
                             TableCell(String(row.depth.inFlight), row.depth.inFlight > 0 ? .stateRunning : .normal),
                             TableCell(String(row.depth[.succeeded]), .stateSucceeded),
                             TableCell(String(row.depth[.failed]), row.depth[.failed] > 0 ? .stateFailed : .normal),
-                            TableCell(row.queue.paused ? "paused" : "", .flashWarn),
                             TableCell(Sparkline.render(row.throughput), row.recentFailures > 0 ? .graphHigh : .graphLow)]
                 },
                 flashes: { snapshot.changed.contains("queue:" + rows[$0].queue.name) })
@@ -105,9 +108,9 @@ struct MainScreen {
                     let agentName = item.agentID.map { id in snapshot.agents.first { $0.id == id }?.name ?? String(id.suffix(6)) } ?? "-"
                     return [TableCell(idWidth >= 26 ? item.id : "…" + String(item.id.suffix(idWidth - 1))),
                             TableCell(item.jobReference), TableCell(item.priority.rawValue, item.priority.rank <= 1 ? .mark : .normal),
-                            TableCell(item.state.rawValue, .state(item.state)), TableCell(agentName),
+                            TableCell(item.state.rawValue, LiveStatus.isAdrift(item, snapshot) ? .flashWarn : .state(item.state)), TableCell(agentName),
                             TableCell(Durations.short(snapshot.now.timeIntervalSince(item.timestamps.enqueued))),
-                            TableCell(duration(item, now: snapshot.now)), TableCell(liveProgress(item, snapshot)?.cell ?? "", .graphMid)]
+                            TableCell(duration(item, now: snapshot.now)), progressCell(item, snapshot)]
                 },
                 flashes: { snapshot.changed.contains(rows[$0].id) })
         case .agents:
@@ -119,15 +122,15 @@ struct MainScreen {
                 rowCount: rows.count, selected: selected,
                 row: { index in
                     let agent = rows[index]
-                    let role: Role = switch agent.state {
+                    let role: Role = switch LiveStatus.state(agent, snapshot) {
                     case .lost: .stateFailed
                     case .busy: .stateRunning
                     case .draining: .stateBuilding
                     case .idle: .normal
                     case .stopped: .dim
                     }
-                    let inFlight = snapshot.agentStatuses[agent.id]?.inFlight.count ?? snapshot.inFlightByAgent[agent.id] ?? 0
-                    return [TableCell(agent.name), TableCell(agent.host), TableCell(agent.state.rawValue, role),
+                    let inFlight = LiveStatus.jobs(agent, snapshot)
+                    return [TableCell(agent.name), TableCell(agent.host), TableCell(LiveStatus.state(agent, snapshot).rawValue, role),
                             TableCell("\(inFlight)/\(agent.maxJobs)"),
                             TableCell(Durations.short(snapshot.now.timeIntervalSince(agent.lastHeartbeat))),
                             TableCell(agent.queues.joined(separator: ","))]
@@ -136,12 +139,13 @@ struct MainScreen {
         }
     }
 
-    /// The agent's status socket is fresher than the backend while a run is going.
-    static func liveProgress(_ item: LaunchItem, _ snapshot: DeckSnapshot) -> ItemProgress? {
-        if let agent = item.agentID, let live = snapshot.agentStatuses[agent]?.inFlight.first(where: { $0.id == item.id })?.progress {
-            return live
+    /// A failed item says why in its row (its exit status, or its error's first words); others show their progress.
+    static func progressCell(_ item: LaunchItem, _ snapshot: DeckSnapshot) -> TableCell {
+        if item.state == .failed {
+            if let code = item.exitCode { return TableCell("✗ exit \(code)", .stateFailed) }
+            if let error = item.error { return TableCell("✗ " + TerminalTextSafety.inert(error), .stateFailed) }
         }
-        return item.progress
+        return TableCell(LiveStatus.progress(item, snapshot)?.cell ?? "", .graphMid)
     }
 
     static func duration(_ item: LaunchItem, now: Date) -> String {

@@ -101,6 +101,11 @@ enum Overlays {
     static func form(_ form: EnqueueForm, into buffer: inout ScreenBuffer) {
         var lines: [String] = []
         var roles: [Int: Role] = [:]
+        if let warning = form.warning {
+            lines.append("⚠ " + warning)
+            roles[0] = .flashWarn
+            lines.append("")
+        }
         let labelWidth = min(24, form.fields.map { DisplayWidth.of(form.label($0)) }.max() ?? 8)
         for (index, field) in form.fields.enumerated() {
             let marker = index == form.focus ? "›" : " "

@@ -13,6 +13,9 @@ public protocol SnapshotSource: Sendable {
     func jobs() async throws -> [JobSummary]
     func logs(itemID: String, after sequence: Int64, tail: Int) async throws -> [LogLine]
     func agentStatuses() async -> [String: AgentStatus]
+    /// Returns expired leases to their queues, as every agent's poll does: a dead agent's items must not show as
+    /// running until some other agent of their queue happens to poll. Does nothing where the store cannot be written.
+    func reclaimExpiredLeases() async
 }
 
 /// Any backend is a source; agent statuses come from the sockets in the runtime directory.
@@ -35,6 +38,10 @@ public struct BackendSource: SnapshotSource {
         try await backend.logs(itemID: itemID, after: sequence, tail: tail)
     }
 
+    public func reclaimExpiredLeases() async {
+        _ = try? await backend.reclaimExpiredLeases()
+    }
+
     public func agentStatuses() async -> [String: AgentStatus] {
         guard let runtime else { return [:] }
         var statuses: [String: AgentStatus] = [:]
@@ -46,6 +53,7 @@ public struct BackendSource: SnapshotSource {
 }
 
 extension SnapshotSource {
+    public func reclaimExpiredLeases() async {}
     public func changesWithoutItems(since cursor: Int64) async throws -> ChangeSet? { nil }
     public func itemPage(after id: String?, limit: Int) async throws -> [LaunchItem] { [] }
 }
@@ -62,6 +70,8 @@ public actor StateStore {
     private var itemsByQueue: [String: ItemList] = [:]
     /// Agents of items in flight, by item id: the few that count toward each agent's load.
     private var inFlight: [String: String] = [:]
+    /// When the leases of items in flight run out, by item id: a poll after one of them reclaims it.
+    private var leaseExpiry: [String: Date] = [:]
     static let pageSize = 2000
     private var polling = false
     private var failures = 0
@@ -121,6 +131,8 @@ public actor StateStore {
                 changes.queues = base.queues + after.queues
                 changes.agents = base.agents + after.agents
             } else {
+                let now = clock()
+                if leaseExpiry.values.contains(where: { $0 < now }) { await source.reclaimExpiredLeases() }
                 changes = try await source.changes(since: cursor)
             }
             var changed = Set<String>()
@@ -149,9 +161,9 @@ public actor StateStore {
                     logs = [watched: ring]
                 }
             }
-            if watchAgents || watchedLog != nil {
-                statuses = await source.agentStatuses()
-            }
+            // Live statuses are read while a view needs them and dropped when none does, so a status read once can
+            // never stand in for the backend's rows after its view was closed.
+            statuses = watchAgents || watchedLog != nil ? await source.agentStatuses() : [:]
             failures = 0
             retryAt = nil
             publish(changed: changed, error: nil, updated: clock())
@@ -169,6 +181,7 @@ public actor StateStore {
     /// re-sort. No index by id is kept: with 100,000 items it would cost more memory than it saves time.
     private func apply(_ item: LaunchItem, resort: inout Set<String>) {
         if item.state.isInFlight, let agent = item.agentID { inFlight[item.id] = agent } else { inFlight[item.id] = nil }
+        leaseExpiry[item.id] = item.state.isInFlight ? item.leaseExpiresAt : nil
         if let list = itemsByQueue[item.queue] {
             // Items never move between queues, so the item's own queue is the only place to look.
             let index = resort.contains(item.queue) ? list.firstIndex { $0.id == item.id } : list.index(ofID: item.id)

@@ -14,11 +14,26 @@ public struct AgentStatus: Sendable, Codable {
         public var progress: ItemProgress?
         /// The last lines of output, already redacted.
         public var recentLines: [String]
+
+        public init(id: String, queue: String, job: String, state: String, since: Date, progress: ItemProgress?, recentLines: [String]) {
+            self.id = id
+            self.queue = queue
+            self.job = job
+            self.state = state
+            self.since = since
+            self.progress = progress
+            self.recentLines = recentLines
+        }
     }
 
     public struct Event: Sendable, Codable {
         public var at: Date
         public var message: String
+
+        public init(at: Date, message: String) {
+            self.at = at
+            self.message = message
+        }
     }
 
     public var id: String
@@ -31,6 +46,20 @@ public struct AgentStatus: Sendable, Codable {
     public var inFlight: [InFlight]
     public var events: [Event]
     public var updatedAt: Date
+
+    public init(id: String, name: String, dataDirectory: String, queues: [String], maxJobs: Int, state: String, environment: AgentEnvironment,
+                inFlight: [InFlight], events: [Event], updatedAt: Date) {
+        self.id = id
+        self.name = name
+        self.dataDirectory = dataDirectory
+        self.queues = queues
+        self.maxJobs = maxJobs
+        self.state = state
+        self.environment = environment
+        self.inFlight = inFlight
+        self.events = events
+        self.updatedAt = updatedAt
+    }
 
     public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()

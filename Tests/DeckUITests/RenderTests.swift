@@ -93,13 +93,18 @@ import Testing
         deck.receive(snapshot)
         deck.state.focus = .queues
         let screen = deck.render(width: 140, height: 30)
+        // Below the title bar, whose badge says "1 failed in gpu".
+        func find(_ word: String) -> (x: Int, y: Int)? {
+            for row in 1..<screen.height { if let range = screen.lines[row].range(of: word) { return (DisplayWidth.of(String(screen.lines[row][..<range.lowerBound])), row) } }
+            return nil
+        }
         for (word, role) in [("running", Role.stateRunning), ("failed", .stateFailed), ("succeeded", .stateSucceeded)] {
-            let position = try #require(screen.find(word), "\(word) not on screen")
+            let position = try #require(find(word), "\(word) not on screen")
             let cell = screen[position.x, position.y]
             // The selected row is drawn in the cursor role; the others keep their state's role.
             #expect(cell.role == role || cell.role == .mark || cell.role == .cursor, "\(word): \(cell.role)")
         }
-        let failed = try #require(screen.find("failed"))
+        let failed = try #require(find("failed"))
         #expect(screen[failed.x, failed.y].role == .stateFailed)
     }
 
