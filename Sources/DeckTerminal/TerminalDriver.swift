@@ -105,12 +105,21 @@ public final class TerminalDriver {
                     suspend()
                     session.editConfig(queue: queue, editor: editor)
                     resume()
+                case .copy(let text)?:
+                    copyToClipboard(text)
                 case nil:
                     break
                 }
             }
             draw(session)
         }
+    }
+
+    /// OSC 52: the terminal (or tmux with set-clipboard on) puts the text on its clipboard. Written between frames,
+    /// straight to the terminal: it moves no cursor, so ncurses' picture of the screen stays right.
+    private func copyToClipboard(_ text: String) {
+        let sequence = "\u{1b}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}"
+        sequence.withCString { _ = write(STDOUT_FILENO, $0, strlen($0)) }
     }
 
     /// Gives the terminal to another program ($EDITOR) and takes it back with one full repaint.

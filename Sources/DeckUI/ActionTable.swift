@@ -13,9 +13,13 @@ public enum ActionTable {
             state.overlay = .help
             return []
         },
-        Action([.character("q"), .control("c")], "quit", scopes: [.global], hint: "quit") { state, _ in
-            state.quit = true
-            return [.quit]
+        Action([.character("q"), .control("c")], "quit (q in a sub-view goes back; :q quits from anywhere)", scopes: [.global], hint: "quit") { state, snapshot in
+            // As in less and k9s: q leaves a sub-view; only on the main screen, or with Ctrl-C, does it quit.
+            if case .control = state.lastKey {} else if state.screen != .main {
+                state.pop()
+                return []
+            }
+            return quit(&state, snapshot)
         },
         Action([.escape], "back", scopes: [.global]) { state, _ in
             if state.screen == .main {
@@ -132,6 +136,24 @@ public enum ActionTable {
             state.push(.log(item: id))
             return [.refresh]
         },
+        Action([.character("x")], "stop the agent (it drains, then ends)", scopes: [.pane(.agents)], dangerous: true, hint: "stop",
+               disabledReason: { state, snapshot in
+                   guard let agent = state.selection[.agents].flatMap({ id in snapshot.agents.first { $0.id == id } }) else { return "no agent selected" }
+                   return agent.isLive ? nil : "agent is \(agent.state)"
+               }) { state, snapshot in
+            guard let agent = state.selection[.agents].flatMap({ id in snapshot.agents.first { $0.id == id } }) else { return [] }
+            let jobs = LiveStatus.jobs(agent, snapshot)
+            let work = jobs == 0 ? "It has nothing in flight." : "Its \(jobs) running item\(jobs == 1 ? "" : "s") get its drain time, then go back to their queues."
+            state.overlay = .confirm(ConfirmDialog(title: "Stop agent", message: "Stop agent \(agent.name) on \(agent.host)? \(work)",
+                                                   effect: .stopAgent(id: agent.id)))
+            return []
+        },
+        Action([.character("c")], "copy the selected id to the clipboard (OSC 52)", scopes: [.pane(.items), .pane(.agents), .pane(.queues), .log],
+               disabledReason: { state, _ in copyTarget(state) == nil ? "nothing selected" : nil }) { state, _ in
+            guard let id = copyTarget(state) else { return [] }
+            state.flash(.info, "copied \(id)")
+            return [.copy(id)]
+        },
         Action([.character("f")], "follow the end of the log", scopes: [.log], hint: "follow") { state, _ in
             state.log.follow = true
             return []
@@ -148,6 +170,24 @@ public enum ActionTable {
             return []
         },
     ]
+
+    /// Quitting never throws running work away unasked: with items in flight on the dashboard's own agent it asks
+    /// whether they keep running in the background (the answer Enter gives) or go back to their queues.
+    static func quit(_ state: inout DeckState, _ snapshot: DeckSnapshot) -> [Effect] {
+        if let own = state.ownAgent, let count = snapshot.inFlightByAgent[own], count > 0, !state.tooSmall {
+            let name = snapshot.agents.first { $0.id == own }?.name ?? own
+            let items = count == 1 ? "1 item runs" : "\(count) items run"
+            state.overlay = .choice(ChoiceDialog(title: "Quit", message: "\(items) on this dashboard's agent \(name).", options: [
+                .init(key: "k", label: "Keep \(count == 1 ? "it" : "them") running in the background, and quit", effects: [.quit(ownAgent: .keepRunning)]),
+                .init(key: "s", label: "Stop the agent: \(count == 1 ? "the item goes" : "the items go") back to the queue, and quit",
+                      effects: [.quit(ownAgent: .stop)]),
+                .init(key: "c", label: "Cancel: stay in the dashboard", effects: []),
+            ]))
+            return []
+        }
+        state.quit = true
+        return [.quit(ownAgent: state.tooSmall ? .keepRunning : .stopIfIdle)]
+    }
 
     /// The scopes that apply now: the open screen, and on the main screen the focused pane.
     public static func scopes(_ state: DeckState) -> Set<ActionScope> {
@@ -176,6 +216,12 @@ public enum ActionTable {
     static func sortName(_ pane: Pane, _ order: SortOrder) -> String {
         let names = [Rows.queueSortColumns, Rows.itemSortColumns, Rows.agentSortColumns][pane.rawValue]
         return names[order.column % names.count] + (order.reversed ? " (reversed)" : "")
+    }
+
+    /// What `c` copies: the log view's item, or the focused pane's selection.
+    static func copyTarget(_ state: DeckState) -> String? {
+        if case .log(let id) = state.screen { return id }
+        return state.selection[state.focus]
     }
 
     static func selectedItem(_ state: DeckState, _ snapshot: DeckSnapshot) -> LaunchItem? {

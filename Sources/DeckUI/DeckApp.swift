@@ -71,7 +71,22 @@ public final class DeckApp {
 
     private func dispatch(_ key: Key) -> [Effect] {
         if key == .resize { return [] }
-        if let overlay = state.overlay { return handleOverlay(overlay, key) }
+        state.lastKey = key
+        // "terminal too small" is all there is to see: only quitting does anything until it grows.
+        if state.tooSmall {
+            guard key == .character("q") || key == .control("c") else { return [] }
+            return ActionTable.quit(&state, snapshot)
+        }
+        if let overlay = state.overlay {
+            // Ctrl-C leaves a form or a prompt, as Esc does.
+            if key == .control("c") {
+                switch overlay {
+                case .form, .command, .filter: return handleOverlay(overlay, .escape)
+                default: break
+                }
+            }
+            return handleOverlay(overlay, key)
+        }
         if state.screen == .main, case .character(let character) = key, let number = Int(String(character)), (1...3).contains(number) {
             state.focus = Pane(rawValue: number - 1) ?? .queues
             return []
@@ -149,6 +164,27 @@ public final class DeckApp {
             default:
                 break
             }
+        case .choice(var dialog):
+            switch key {
+            case .left, .up, .backTab:
+                dialog.selected = (dialog.selected + dialog.options.count - 1) % dialog.options.count
+                state.overlay = .choice(dialog)
+            case .right, .down, .tab:
+                dialog.selected = (dialog.selected + 1) % dialog.options.count
+                state.overlay = .choice(dialog)
+            case .enter:
+                state.overlay = nil
+                return finish(dialog.options[dialog.selected].effects)
+            case .escape:
+                state.overlay = nil
+            case .character(let character):
+                if let option = dialog.options.first(where: { $0.key == character }) {
+                    state.overlay = nil
+                    return finish(option.effects)
+                }
+            default:
+                break
+            }
         case .filter(let target, var text):
             switch key {
             case .escape:
@@ -171,6 +207,12 @@ public final class DeckApp {
         return []
     }
 
+    /// Effects of a dialog's answer; a quit among them ends the dashboard.
+    private func finish(_ effects: [Effect]) -> [Effect] {
+        if effects.contains(where: { if case .quit = $0 { true } else { false } }) { state.quit = true }
+        return effects
+    }
+
     private func setFilter(_ target: FilterTarget, _ text: String?) {
         let value = (text?.isEmpty ?? true) ? nil : text
         if target == .log {
@@ -187,8 +229,7 @@ public final class DeckApp {
         guard let command = words.first else { return [] }
         switch command {
         case "q", "quit", "q!":
-            state.quit = true
-            return [.quit]
+            return ActionTable.quit(&state, snapshot)
         case "queues", "queue", "qs":
             state.screens = [.main]
             state.focus = .queues
@@ -236,7 +277,8 @@ public final class DeckApp {
     /// Draws a frame of the given size.
     public func render(width: Int, height: Int) -> ScreenBuffer {
         var buffer = ScreenBuffer(width: width, height: height)
-        guard width >= Self.minimumWidth, height >= Self.minimumHeight else {
+        state.tooSmall = width < Self.minimumWidth || height < Self.minimumHeight
+        guard !state.tooSmall else {
             let lines = ["terminal too small", "(need \(Self.minimumWidth) x \(Self.minimumHeight),", "have \(width) x \(height))"]
             for (index, line) in lines.enumerated() where index < height {
                 buffer.put(line, x: max(0, (width - DisplayWidth.of(line)) / 2), y: max(0, height / 2 - 1) + index, role: .flashWarn)

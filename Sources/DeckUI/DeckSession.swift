@@ -10,7 +10,12 @@ public final class DeckSession {
         /// Suspend the screen, run `editConfig(queue:)`, resume.
         case edit(queue: String)
         case quit
+        /// Write an OSC 52 clipboard sequence.
+        case copy(String)
     }
+
+    /// How the user quit, for the host to carry out once the screen is given back (nil: not by a key, say SIGHUP).
+    public private(set) var quitChoice: QuitChoice?
 
     enum Event: Sendable {
         case snapshot(DeckSnapshot)
@@ -101,8 +106,11 @@ public final class DeckSession {
         var request: TerminalRequest?
         for effect in effects {
             switch effect {
-            case .quit: request = .quit
+            case .quit(let choice):
+                quitChoice = choice
+                request = .quit
             case .editConfig(let queue): request = .edit(queue: queue)
+            case .copy(let text): request = .copy(text)
             default: perform(effect)
             }
         }
@@ -174,7 +182,12 @@ public final class DeckSession {
         case .refresh:
             let mailbox = self.mailbox
             Task { if let snapshot = await store.poll(force: true) { mailbox.post(.snapshot(snapshot)) } }
-        case .quit, .editConfig:
+        case .stopAgent(let id):
+            run("stop agent") {
+                let agent = try await backend.requestAgentStop(id)
+                return [.flash(.info, "asked agent \(agent.name) to stop; it drains at its next heartbeat")]
+            }
+        case .quit, .editConfig, .copy:
             break
         }
     }

@@ -38,6 +38,22 @@ public enum Overlay: Sendable {
     case form(EnqueueForm)
     case command(text: String)
     case filter(pane: FilterTarget, text: String)
+    case choice(ChoiceDialog)
+}
+
+/// A question with a few answers, each on a key; Enter takes the highlighted one (the first, the safe one, unless moved),
+/// Esc none.
+public struct ChoiceDialog: Sendable {
+    public struct Option: Sendable {
+        public var key: Character
+        public var label: String
+        public var effects: [Effect]
+    }
+
+    public var title: String
+    public var message: String
+    public var options: [Option]
+    public var selected = 0
 }
 
 /// Where a `/` filter applies: a pane of the main screen, or the log view's search.
@@ -97,6 +113,12 @@ public struct DeckState: Sendable {
     /// An item just enqueued: select it as soon as a snapshot holds it.
     public var pendingSelection: String?
     public var themeName = "default"
+    /// The agent this dashboard started (or found running for it): quitting asks before it touches its work.
+    public var ownAgent: String?
+    /// The last frame was too small to draw: keys do nothing but quit until the terminal grows.
+    public var tooSmall = false
+    /// The key being handled, for actions that answer two keys differently (q and Ctrl-C).
+    public var lastKey: Key?
 
     public init(readOnly: Bool = false) {
         self.readOnly = readOnly
@@ -148,5 +170,20 @@ public enum Effect: Sendable {
     case discardEdit(queue: String)
     case setTheme(String)
     case refresh
-    case quit
+    /// Leave the dashboard, and what becomes of its own agent's work.
+    case quit(ownAgent: QuitChoice)
+    /// Ask an agent to drain and stop (`agent stop`).
+    case stopAgent(id: String)
+    /// Put text on the terminal's clipboard (OSC 52).
+    case copy(String)
+}
+
+/// What quitting does to the dashboard's own agent.
+public enum QuitChoice: Sendable, Hashable {
+    /// It keeps running in the background with its items.
+    case keepRunning
+    /// It drains: its items go back to their queues.
+    case stop
+    /// Stopped when it has nothing in flight, else kept running: nothing running is ever thrown away unasked.
+    case stopIfIdle
 }

@@ -87,6 +87,11 @@ struct DetailScreen {
             field("Kubernetes", env.kubectlAvailable == true ? "kubectl, context \(env.kubernetesContext ?? "none")" : "no"),
             field("Version", agent.version), field("PID", env.pid.map(String.init) ?? "?"), field("Directory", env.workingDirectory ?? "?"),
             field("Queues", agent.queues.joined(separator: ", ")), field("Max jobs", String(agent.maxJobs)),
+        ]
+        for (queue, reason) in (env.unservedQueues ?? [:]).sorted(by: { $0.key < $1.key }) {
+            lines.append(field("Cannot serve", "\(queue): \(reason)", .flashWarn))
+        }
+        lines += [
             field("Started", agent.startedAt.formatted(.iso8601)), field("Heartbeat", agent.lastHeartbeat.formatted(.iso8601)),
         ]
         if let status {

@@ -133,10 +133,17 @@ struct MainScreen {
                     return [TableCell(agent.name), TableCell(agent.host), TableCell(LiveStatus.state(agent, snapshot).rawValue, role),
                             TableCell("\(inFlight)/\(agent.maxJobs)"),
                             TableCell(Durations.short(snapshot.now.timeIntervalSince(agent.lastHeartbeat))),
-                            TableCell(agent.queues.joined(separator: ","))]
+                            queuesCell(agent)]
                 },
                 flashes: { _ in false })
         }
+    }
+
+    /// The queues an agent serves, and in the warning role those it was asked to serve and cannot.
+    static func queuesCell(_ agent: Agent) -> TableCell {
+        let unserved = (agent.environment.unservedQueues ?? [:]).keys.sorted()
+        guard !unserved.isEmpty else { return TableCell(agent.queues.joined(separator: ",")) }
+        return TableCell((agent.queues + unserved.map { "✗" + $0 }).joined(separator: ","), .flashWarn)
     }
 
     /// A failed item says why in its row (its exit status, or its error's first words); others show their progress.

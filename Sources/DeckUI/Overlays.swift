@@ -17,6 +17,17 @@ enum Overlays {
             let x = box.x + max(2, (box.width - DisplayWidth.of(buttons)) / 2)
             buffer.put(no, x: x, y: box.y + box.height - 2, role: dialog.yes ? .dialog : .cursor)
             buffer.put(yes, x: x + DisplayWidth.of(no) + 3, y: box.y + box.height - 2, role: dialog.yes ? .cursor : .dialog)
+        case .choice(let dialog):
+            var lines = wrap(dialog.message, width: min(64, buffer.width - 8))
+            lines.append("")
+            for (index, option) in dialog.options.enumerated() {
+                lines.append("\(index == dialog.selected ? "›" : " ") \(option.key)  \(option.label)")
+            }
+            lines.append("")
+            lines.append("Enter: the marked answer   ↑/↓: move   Esc: stay")
+            let box = panel(&buffer, title: dialog.title, lines: lines, extraRows: 0, minWidth: 40)
+            let row = box.y + 1 + lines.count - dialog.options.count - 2 + dialog.selected
+            if row < box.y + box.height - 1 { buffer.restyle(x: box.x + 2, y: row, width: box.width - 4, role: .cursor) }
         case .message(let title, let lines, _):
             _ = panel(&buffer, title: title, lines: lines + ["", "Enter or Esc to close"], extraRows: 0, minWidth: 30)
         case .editFailed(let queue, let issues):

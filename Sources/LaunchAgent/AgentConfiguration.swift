@@ -35,6 +35,10 @@ public struct AgentConfiguration: Sendable {
     public var jobUmask: mode_t?
     /// Whether git jobs may clone local paths and file:// URLs (any repository the agent's user can read).
     public var allowLocalGit = false
+    /// Queues asked for that this agent cannot run here, with why; recorded in its environment for everyone to see.
+    public var unservedQueues: [String: String] = [:]
+    /// The environment as probed before start (to decide what it can serve), so the agent does not probe twice.
+    public var probedEnvironment: AgentEnvironment?
     public var runtime: RuntimeDirectory
     /// The `launchdeck-guard` program each job runs under.
     public var guardPath: String

@@ -40,7 +40,7 @@ public actor AgentRunner {
     public func run() async throws {
         try configuration.runtime.create()
         try await outbox.open()
-        environment = await EnvironmentProbe.probe(configuration)
+        environment = await probedEnvironment(configuration.probedEnvironment)
         let now = Date()
         try await backend.registerAgent(Agent(
             id: configuration.id, name: configuration.name, host: environment.hostname ?? "unknown", queues: configuration.queues,
@@ -176,6 +176,10 @@ public actor AgentRunner {
             let sentAt = BootInstant.now
             do {
                 let reply = try await backend.heartbeat(agent: configuration.id, attempts: attempts, leaseFor: configuration.leaseSeconds)
+                if reply.stop && !draining {
+                    record("asked to stop: draining")
+                    await drain()
+                }
                 let revoked = Set(reply.revoked)
                 for run in inFlight {
                     if revoked.contains(run.item.id) {
@@ -217,11 +221,19 @@ public actor AgentRunner {
         // As above: a cancelled sleep ran one more probe (podman, docker, kubectl started as the agent exited) and
         // wrote its state over "stopped".
         while (try? await Task.sleep(for: configuration.probeInterval)) != nil {
-            environment = await EnvironmentProbe.probe(configuration)
+            environment = await probedEnvironment(nil)
             try? await backend.updateAgent(id: configuration.id, state: draining ? .draining : (runs.isEmpty ? .idle : .busy),
                                            environment: environment)
             await publishStatus()
         }
+    }
+
+    /// The environment as probed, with what this agent cannot serve.
+    private func probedEnvironment(_ known: AgentEnvironment?) async -> AgentEnvironment {
+        var probed: AgentEnvironment
+        if let known { probed = known } else { probed = await EnvironmentProbe.probe(configuration) }
+        probed.unservedQueues = configuration.unservedQueues.isEmpty ? nil : configuration.unservedQueues
+        return probed
     }
 
     private func record(_ message: String) {

@@ -6,20 +6,22 @@ import Glibc
 
 /// Finds out where the agent runs: host, OS, CPUs, memory, GPUs, container runtimes, cluster access.
 /// Every external tool is optional and time-limited; what cannot be found stays empty.
-enum EnvironmentProbe {
-    static func probe(_ configuration: AgentConfiguration) async -> AgentEnvironment {
+public enum EnvironmentProbe {
+    public static func probe(_ configuration: AgentConfiguration) async -> AgentEnvironment {
         var system = utsname()
         uname(&system)
         func field<T>(_ value: T) -> String {
             withUnsafeBytes(of: value) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
         }
         async let gpus = probeGPUs()
-        async let podman = CommandProbe.output("podman", ["--version"])
-        async let docker = CommandProbe.output("docker", ["--version"])
+        // A runtime counts only when its engine answers: the client alone (docker without a daemon, podman without
+        // working storage) would fail every item.
+        async let podman = CommandProbe.output("podman", ["info", "--format", "{{.Version.Version}}"], timeout: .seconds(10))
+        async let docker = CommandProbe.output("docker", ["info", "--format", "{{.ServerVersion}}"], timeout: .seconds(10))
         async let context = CommandProbe.output("kubectl", ["config", "current-context"])
         var runtimes: [AgentEnvironment.Runtime] = []
-        if let version = await podman { runtimes.append(.init(name: "podman", version: version.replacingOccurrences(of: "podman version ", with: ""))) }
-        if let version = await docker { runtimes.append(.init(name: "docker", version: version.replacingOccurrences(of: "Docker version ", with: ""))) }
+        if let version = await podman, !version.isEmpty { runtimes.append(.init(name: "podman", version: version)) }
+        if let version = await docker, !version.isEmpty { runtimes.append(.init(name: "docker", version: version)) }
         let kubectl = CommandProbe.which("kubectl") != nil
         return AgentEnvironment(
             hostname: ProcessInfo.processInfo.hostName,

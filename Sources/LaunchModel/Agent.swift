@@ -38,6 +38,27 @@ public struct Agent: Sendable, Hashable, Codable, Identifiable {
     /// third of it (`--heartbeat-seconds` is capped), so one late beat never makes a healthy agent look lost.
     public static let lostAfterSeconds: TimeInterval = 30
 
+    /// Whether it takes part now: heartbeating, and not stopped.
+    public var isLive: Bool { state == .idle || state == .busy || state == .draining }
+
+    /// The agent a user means by `text` (`agent describe`, `agent stop`): the one with that id; else the one live
+    /// agent of that name (names are unique among live agents), or the only one of that name; else the only one
+    /// whose id starts so. Several candidates are listed, so the user can pick by id. `agents` carry their effective
+    /// states.
+    public static func pick(_ text: String, from agents: [Agent]) throws -> Agent {
+        if let exact = agents.first(where: { $0.id == text }) { return exact }
+        let named = agents.filter { $0.name == text }
+        let live = named.filter(\.isLive)
+        if live.count == 1 { return live[0] }
+        if live.isEmpty && named.count == 1 { return named[0] }
+        let prefixed = named.isEmpty && !text.isEmpty ? agents.filter { $0.id.hasPrefix(text.uppercased()) } : []
+        if prefixed.count == 1 { return prefixed[0] }
+        let candidates = (live.count > 1 ? live : (named.isEmpty ? prefixed : named)).sorted { $0.lastHeartbeat > $1.lastHeartbeat }
+        guard !candidates.isEmpty else { throw LaunchError.notFound("agent \"\(text.escapedForMessage)\" not found") }
+        let listed = candidates.prefix(5).map { "\($0.id) (\($0.name), \($0.state))" }.joined(separator: ", ")
+        throw LaunchError.invalidInput("agent \"\(text.escapedForMessage)\" is ambiguous: \(listed)\(candidates.count > 5 ? ", and \(candidates.count - 5) more" : ""); give the id")
+    }
+
     /// An agent whose heartbeats stopped is lost, whatever it last reported.
     public func effectiveState(now: Date, lostAfter: TimeInterval) -> AgentState {
         if state == .stopped { return .stopped }
@@ -93,6 +114,9 @@ public struct AgentEnvironment: Sendable, Hashable, Codable {
     /// Already redacted by `SecretRedactor` before it is stored.
     public var environmentVariables: [String: String]
     public var probedAt: Date?
+    /// Queues the agent was asked to serve and cannot, with why (`gpu`: `no container engine answers`). Optional
+    /// so that records of agents from before it decode.
+    public var unservedQueues: [String: String]?
 
     /// snake_case, like every other JSON LaunchDeck prints or stores.
     enum CodingKeys: String, CodingKey {
@@ -100,6 +124,7 @@ public struct AgentEnvironment: Sendable, Hashable, Codable {
         case gpus, runtimes, slurmAvailable = "slurm_available", kubectlAvailable = "kubectl_available"
         case kubernetesContext = "kubernetes_context", agentVersion = "agent_version", pid, workingDirectory = "working_directory"
         case queues, maxJobs = "max_jobs", environmentVariables = "environment_variables", probedAt = "probed_at"
+        case unservedQueues = "unserved_queues"
     }
 
     public init(hostname: String? = nil, os: String? = nil, kernel: String? = nil, architecture: String? = nil,

@@ -36,11 +36,17 @@ public struct ItemFilter: Sendable, Hashable {
     }
 }
 
-/// What the backend tells an agent on each heartbeat: items it must stop because it no longer owns them.
+/// What the backend tells an agent on each heartbeat: items it must stop because it no longer owns them, and
+/// whether someone asked it to stop (`agent stop`, from any machine).
 public struct HeartbeatReply: Sendable, Hashable {
     /// Cancelled by a user, or reassigned after the lease ran out.
     public var revoked: [String]
-    public init(revoked: [String]) { self.revoked = revoked }
+    /// Drain and stop, as on SIGTERM.
+    public var stop: Bool
+    public init(revoked: [String], stop: Bool = false) {
+        self.revoked = revoked
+        self.stop = stop
+    }
 }
 
 /// The one interface the rest of LaunchDeck uses for state; implemented by the embedded
@@ -81,7 +87,11 @@ public protocol LaunchBackend: Sendable {
     func registerAgent(_ agent: Agent) async throws
     func updateAgent(id: String, state: AgentState, environment: AgentEnvironment?) async throws
     func agents() async throws -> [Agent]
+    /// By id, by name (the live one of that name), or by unique id prefix (`Agent.pick`).
     func agent(id: String) async throws -> Agent
+    /// Asks a live agent to drain and stop; it hears so on its next heartbeat, wherever it runs.
+    @discardableResult
+    func requestAgentStop(_ reference: String) async throws -> Agent
 
     // The agent's side of an item's life
     /// Atomically takes up to `max` items, highest priority first and FIFO within a priority.

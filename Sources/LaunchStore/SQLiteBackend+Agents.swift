@@ -11,7 +11,7 @@ extension SQLiteBackend {
                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, host = excluded.host, queues = excluded.queues,
                     max_jobs = excluded.max_jobs, state = excluded.state, version = excluded.version,
                     started_at = excluded.started_at, last_heartbeat = excluded.last_heartbeat,
-                    environment = excluded.environment, changed_seq = excluded.changed_seq
+                    environment = excluded.environment, changed_seq = excluded.changed_seq, stop_requested = 0
                 """, arguments: [agent.id, agent.name, agent.host, try SQLiteRows.json(agent.queues), agent.maxJobs, agent.state.rawValue,
                                  agent.version, agent.startedAt.timeIntervalSince1970, agent.lastHeartbeat.timeIntervalSince1970,
                                  try SQLiteRows.json(agent.environment), seq])
@@ -45,17 +45,16 @@ extension SQLiteBackend {
     }
 
     public func agent(id: String) async throws -> Agent {
-        let now = self.now
-        let lostAfter = limits.agentLostAfter
-        return try await read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT * FROM agents WHERE id = ?", arguments: [id])
-                // A prefix compared as text: with LIKE, `%` and `_` in what the user typed matched any agent.
-                ?? Row.fetchAll(db, sql: "SELECT * FROM agents WHERE name = ? OR (instr(id, upper(?)) = 1 AND ? != '') LIMIT 2", arguments: [id, id, id]).onlyElement
-            guard let row else { throw LaunchError.notFound("agent \"\(id.escapedForMessage)\" not found") }
-            var agent = try SQLiteRows.agent(row)
-            agent.state = agent.effectiveState(now: now, lostAfter: lostAfter)
-            return agent
+        try Agent.pick(id, from: try await agents())
+    }
+
+    public func requestAgentStop(_ reference: String) async throws -> Agent {
+        let agent = try await self.agent(id: reference)
+        guard agent.isLive else { throw LaunchError.conflict("agent \(agent.name) (\(agent.id)) is \(agent.state): nothing to stop") }
+        try await write { db, seq in
+            try db.execute(sql: "UPDATE agents SET stop_requested = 1, changed_seq = ? WHERE id = ?", arguments: [seq, agent.id])
         }
+        return agent
     }
 }
 

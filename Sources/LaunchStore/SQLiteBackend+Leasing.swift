@@ -32,8 +32,9 @@ extension SQLiteBackend {
     public func heartbeat(agent: String, attempts: [ItemAttempt], leaseFor: TimeInterval) async throws -> HeartbeatReply {
         let now = self.now
         return try await write { db, seq in
-            try db.cachedStatement(sql: "UPDATE agents SET last_heartbeat = ?, changed_seq = ? WHERE id = ?").execute(
-                arguments: [now.timeIntervalSince1970, seq, agent])
+            let stop = try Bool.fetchOne(db.cachedStatement(sql: """
+                UPDATE agents SET last_heartbeat = ?, changed_seq = ? WHERE id = ? RETURNING stop_requested
+                """), arguments: [now.timeIntervalSince1970, seq, agent]) ?? false
             let expires = now.addingTimeInterval(leaseFor).timeIntervalSince1970
             var revoked: [String] = []
             // The statement is ItemLifecycle.heartbeatExtends as SQL: one indexed update per item, no read.
@@ -44,7 +45,7 @@ extension SQLiteBackend {
                     """).execute(arguments: [expires, attempt.item, agent, attempt.number])
                 if db.changesCount == 0 { revoked.append(attempt.item) }
             }
-            return HeartbeatReply(revoked: revoked)
+            return HeartbeatReply(revoked: revoked, stop: stop)
         }
     }
 

@@ -97,6 +97,12 @@ enum SQLiteSchema {
                 INSERT INTO store_health (id, reclaim_paused_until) VALUES (1, 0);
                 """)
         }
+        migrator.registerMigration("v3: agent stop requests, relaunch links") { db in
+            try db.execute(sql: """
+                ALTER TABLE agents ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX items_relaunch_of ON items (relaunch_of) WHERE relaunch_of IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

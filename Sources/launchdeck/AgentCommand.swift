@@ -8,7 +8,7 @@ struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent", abstract: "Run an agent, or inspect agents and where they run.",
         discussion: "`launchdeck agent --queue NAME` runs an agent in the foreground (the `run` subcommand).",
-        subcommands: [AgentRun.self, AgentList.self, AgentDescribe.self, AgentStatusCommand.self],
+        subcommands: [AgentRun.self, AgentList.self, AgentDescribe.self, AgentStop.self, AgentStatusCommand.self],
         defaultSubcommand: AgentRun.self)
 }
 
@@ -29,6 +29,18 @@ struct AgentList: AsyncParsableCommand {
     }
 }
 
+struct AgentStop: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop", abstract: "Ask an agent to drain and stop, wherever it runs.",
+        discussion: "The agent hears it on its next heartbeat: running items get its --drain-seconds, the rest go back to their queues.")
+    @Argument(help: "Agent id, name or id prefix.") var agent: String
+
+    func run() async throws {
+        let stopped = try await CommandContext.open().backend.requestAgentStop(agent)
+        print("asked agent \(stopped.name) (\(stopped.id)) to stop; it drains at its next heartbeat")
+    }
+}
+
 struct AgentDescribe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "describe", abstract: "Show an agent and its environment.")
     @Argument(help: "Agent id, name or id prefix.") var id: String
@@ -43,6 +55,7 @@ struct AgentDescribe: AsyncParsableCommand {
                 "State:         \(agent.state)",
                 "Host:          \(agent.host)",
                 "Queues:        \(agent.queues.joined(separator: ", "))",
+            ] + (env.unservedQueues ?? [:]).keys.sorted().map { "Cannot serve:  \($0): \(env.unservedQueues![$0]!)" } + [
                 "Max jobs:      \(agent.maxJobs)",
                 "Version:       \(agent.version)",
                 "Started:       \(agent.startedAt.formatted(.iso8601))",

@@ -67,13 +67,8 @@ struct AgentRun: AsyncParsableCommand {
         }
         if let workDir { configuration.workArea = URL(fileURLWithPath: workDir, isDirectory: true).standardizedFileURL }
         try Self.prepareWorkArea(configuration, given: workDir != nil)
-        for name in queue {
-            // Leasing items of a target no agent runs would only fail them, each at once.
-            let target = try await backend.queue(named: name).target
-            if AgentRunner.defaultTargets[target] == nil {
-                throw ValidationFailure([ValidationIssue(path: "--queue", message: "queue \(name) targets \(target), which agents cannot run yet")])
-            }
-        }
+        try await Self.refuseTwin(of: configuration, in: backend)
+        try await Self.decideQueues(&configuration, backend: backend)
         guard FileManager.default.isExecutableFile(atPath: configuration.guardPath) else {
             throw CommandExit(code: 1, message: "launchdeck-guard not found at \(configuration.guardPath): every job runs under it; put it beside launchdeck (`swift build` builds both) or name it with LAUNCHDECK_GUARD")
         }
@@ -82,7 +77,7 @@ struct AgentRun: AsyncParsableCommand {
         var logger = Logger(label: "launchdeck.agent")
         logger.logLevel = .info
         let runner = AgentRunner(backend: backend, configuration: configuration, logger: logger)
-        print("agent \(configuration.id) (\(configuration.name)) polling \(queue.joined(separator: ", "))")
+        print("agent \(configuration.id) (\(configuration.name)) polling \(configuration.queues.joined(separator: ", "))")
         let signals = [SIGTERM, SIGINT].map { signalNumber -> DispatchSourceSignal in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber)
@@ -122,6 +117,37 @@ struct AgentRun: AsyncParsableCommand {
         }
     }
 
+    /// Agent names are unique among live agents: `agent describe NAME` and `agent stop NAME` must mean one agent.
+    static func refuseTwin(of configuration: AgentConfiguration, in backend: any LaunchBackend) async throws {
+        let now = Date()
+        let twin = try await backend.agents().first { agent in
+            agent.name == configuration.name && agent.id != configuration.id
+                && [.idle, .busy, .draining].contains(agent.effectiveState(now: now, lostAfter: Agent.lostAfterSeconds))
+        }
+        if let twin {
+            throw ValidationFailure([ValidationIssue(path: "--name", message: "an agent named \(twin.name) is already running (\(twin.id) on \(twin.host)); choose another --name, or stop it with launchdeck agent stop \(twin.name)")])
+        }
+    }
+
+    /// Serves only the queues it can run here (leasing the others would fail their items, each at once): refuses to
+    /// start when it can serve none, else says which it leaves and records why in its environment.
+    static func decideQueues(_ configuration: inout AgentConfiguration, backend: any LaunchBackend) async throws {
+        let environment = await EnvironmentProbe.probe(configuration)
+        var unserved: [String: String] = [:]
+        for name in configuration.queues {
+            if let problem = QueueCapability.problem(try await backend.queue(named: name), environment: environment) { unserved[name] = problem }
+        }
+        if unserved.count == configuration.queues.count {
+            throw ValidationFailure(configuration.queues.map { ValidationIssue(path: "--queue", message: "cannot serve \($0): \(unserved[$0]!)") })
+        }
+        for name in configuration.queues where unserved[name] != nil {
+            printError("launchdeck: not serving \(name): \(unserved[name]!)")
+        }
+        configuration.queues = configuration.queues.filter { unserved[$0] == nil }
+        configuration.unservedQueues = unserved
+        configuration.probedEnvironment = environment
+    }
+
     /// A number of seconds from the command line as a Duration, or an issue when it is outside `range` (or NaN).
     static func seconds(_ value: Double, _ option: String, _ range: ClosedRange<Double>, into issues: inout [ValidationIssue]) -> Duration {
         guard range.contains(value) else {
@@ -133,23 +159,10 @@ struct AgentRun: AsyncParsableCommand {
 
     /// Runs this same command again without --detach, in a new session, with output to a log file.
     private func detachSelf(data: DataDirectory, id: String) throws {
-        let logs = data.url.appendingPathComponent("logs", isDirectory: true)
-        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
-        let logFile = logs.appendingPathComponent("agent-\(name ?? ProcessInfo.processInfo.hostName)-\(id.suffix(6).lowercased()).log")
-        guard FileManager.default.createFile(atPath: logFile.path, contents: nil) else {
-            throw CommandExit(code: 1, message: "cannot create the agent's log file \(logFile.path)")
-        }
-        let process = Process()
-        // setsid: the agent must not die with this terminal's session.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = [URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path, "agent", "run"]
-            + CommandLine.arguments.dropFirst().drop { $0 == "agent" || $0 == "run" }.filter { $0 != "--detach" } + ["--agent-id", id]
-        let handle = try FileHandle(forWritingTo: logFile)
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        print("agent started in the background (pid \(process.processIdentifier)); log: \(logFile.path)")
+        let arguments = CommandLine.arguments.dropFirst().drop { $0 == "agent" || $0 == "run" }.filter { $0 != "--detach" }
+        let started = try BackgroundAgent.start(arguments: Array(arguments), name: name ?? Names.agentName(fromHost: ProcessInfo.processInfo.hostName),
+                                                id: id, data: data)
+        print("agent started in the background (pid \(started.pid)); log: \(started.logFile.path)")
     }
 
     /// `launchdeck-guard` is built beside this executable; `LAUNCHDECK_GUARD` overrides it.

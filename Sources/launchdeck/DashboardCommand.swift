@@ -11,7 +11,7 @@ import Logging
 struct DashboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard", abstract: "Open the live dashboard (the default when no command is given).",
-        discussion: "On a fresh data directory it creates a demo job, a `local` queue and runs a local agent inside the dashboard.")
+        discussion: "On a fresh data directory it creates a demo job and a `local` queue; whenever no live agent serves `local`, it starts one in the background, which quitting stops unless it has work (then it asks).")
 
     enum OnceFormat: String, ExpressibleByArgument { case text, json }
 
@@ -21,7 +21,7 @@ struct DashboardCommand: AsyncParsableCommand {
     @Flag(help: "Hide every action that changes anything.") var readOnly = false
     @Option(parsing: .unconditional, help: "Seconds between backend polls.") var refresh: Double = 2
     @Option(help: "Theme name (themes/ or $XDG_CONFIG_HOME/launchdeck/themes).") var theme: String = "default"
-    @Flag(help: "Never run the demo queue's agent inside the dashboard.") var noAgent = false
+    @Flag(help: "Never start an agent for the local queue.") var noAgent = false
 
     func run() async throws {
         guard refresh >= 0.1, refresh <= 3600 else {
@@ -39,7 +39,6 @@ struct DashboardCommand: AsyncParsableCommand {
             return
         }
 
-        var embeddedAgent: (runner: AgentRunner, task: Task<Void, Never>)?
         var welcome: (level: Flash.Level, text: String)?
         // A data directory that cannot be written still shows what is there; actions that would change it are hidden.
         let readOnly = readOnly || context.backend.readOnlyReason != nil
@@ -49,27 +48,16 @@ struct DashboardCommand: AsyncParsableCommand {
             welcome = (.warning, "\(cause): showing what is there; changes are off.")
         } else if try await context.backend.queues().isEmpty, try await context.backend.jobs().isEmpty {
             _ = try await DemoSetup.create(context)
-            welcome = (.info, "Fresh data directory: created job demo-train, queue local, and a local agent in this dashboard. ? for help.")
+            welcome = (.info, "Fresh data directory: created job demo-train, queue local and an agent for it. ? for help.")
         }
-        // The demo queue always has someone to run it while the dashboard is open, unless a live agent already does.
-        let demoQueue = try? await context.backend.queue(named: DemoSetup.queueName)
-        let served = try await context.backend.agents().contains { $0.queues.contains(DemoSetup.queueName) && $0.state != .lost }
-        let demoJob = try? await context.backend.resolveJob(JobReference(name: "demo-train", version: nil))
-        if !noAgent && !readOnly && demoQueue != nil && !served && demoJob != nil {
-            // Without the guard every item would fail at once; say so instead of failing the demo's items.
-            let guardPath = AgentRun.guardPath()
-            if FileManager.default.isExecutableFile(atPath: guardPath) {
-                embeddedAgent = try startEmbeddedAgent(context)
-            } else {
-                welcome = (.warning, "No local agent: launchdeck-guard not found at \(guardPath); install it beside launchdeck.")
-            }
-        }
+        let ownAgent = noAgent || readOnly ? nil : try await localAgent(context, welcome: &welcome)
 
         let catalog = ThemeCatalog.standard()
         let loaded = catalog.load(theme)
         let driver = try TerminalDriver(theme: loaded.theme, noColor: ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false)
         var state = DeckState(readOnly: readOnly)
         state.themeName = theme
+        state.ownAgent = ownAgent?.id
         let app = DeckApp(state: state)
         app.themeNames = catalog.names
         app.context = context.directory.url.path
@@ -87,23 +75,56 @@ struct DashboardCommand: AsyncParsableCommand {
         } catch let error as TerminalError {
             throw CommandExit(code: 1, message: error.description)
         }
-        if let agent = embeddedAgent {
-            await agent.runner.drain()
-            _ = await agent.task.value
-        }
+        if let ownAgent { try await settle(ownAgent, choice: session.quitChoice ?? .stopIfIdle, backend: context.backend) }
     }
 
-    /// The demo's agent runs inside the dashboard and stops with it (its items go back to the queue).
-    private func startEmbeddedAgent(_ context: CommandContext) throws -> (AgentRunner, Task<Void, Never>) {
-        var configuration = AgentConfiguration(
-            name: "dashboard-\(ProcessInfo.processInfo.hostName)", queues: [DemoSetup.queueName], maxJobs: 2, data: context.directory,
-            runtime: RuntimeDirectory.resolve(for: context.directory), guardPath: AgentRun.guardPath(), version: Launchdeck.version)
-        configuration.drainGrace = .seconds(0)
-        // The dashboard owns the terminal: the embedded agent must not log to it.
-        let logger = Logger(label: "launchdeck.agent.embedded") { _ in SwiftLogNoOpLogHandler() }
-        let runner = AgentRunner(backend: context.backend, configuration: configuration, logger: logger)
-        let task = Task<Void, Never> { try? await runner.run() }
-        return (runner, task)
+    /// The agent this dashboard uses for the `local` queue: the live one of this host's dashboards if it runs (an
+    /// earlier dashboard left it working), else one started now in the background, on every launch that needs it.
+    /// A stopped or lost agent never counts as serving. It runs apart from the dashboard, so quitting can leave its
+    /// work running.
+    private func localAgent(_ context: CommandContext, welcome: inout (level: Flash.Level, text: String)?) async throws -> (id: String, name: String)? {
+        guard (try? await context.backend.queue(named: DemoSetup.queueName)) != nil else { return nil }
+        let name = "dashboard-" + Names.agentName(fromHost: ProcessInfo.processInfo.hostName)
+        let agents = try await context.backend.agents()
+        if let mine = agents.first(where: { $0.name == name && $0.isLive && $0.state != .draining }) { return (mine.id, mine.name) }
+        if agents.contains(where: { ($0.state == .idle || $0.state == .busy) && $0.queues.contains(DemoSetup.queueName) }) { return nil }
+        // Without the guard every item would fail at once; say so instead of failing the local queue's items.
+        let guardPath = AgentRun.guardPath()
+        guard FileManager.default.isExecutableFile(atPath: guardPath) else {
+            welcome = (.warning, "No local agent: launchdeck-guard not found at \(guardPath); install it beside launchdeck.")
+            return nil
+        }
+        let id = ItemID.make()
+        // Not waited for: it registers once it has probed its machine, and the dashboard knows it by its id already.
+        _ = try BackgroundAgent.start(arguments: ["--queue", DemoSetup.queueName, "--max-jobs", "2", "--name", name, "--drain-seconds", "0"],
+                                      name: name, id: id, data: context.directory)
+        return (id, name)
+    }
+
+    /// Carries out how the user quit: the agent keeps its work running, or drains; one with nothing in flight stops.
+    private func settle(_ agent: (id: String, name: String), choice: QuitChoice, backend: any LaunchBackend) async throws {
+        let inFlight = try await backend.items(ItemFilter(states: [.leased, .building, .running], agentID: agent.id)).count
+        let stop = switch choice {
+        case .keepRunning: false
+        case .stop: true
+        case .stopIfIdle: inFlight == 0
+        }
+        if stop {
+            // An agent started a moment ago may not have registered yet: it is asked once it has.
+            for _ in 0..<20 {
+                do {
+                    _ = try await backend.requestAgentStop(agent.id)
+                    break
+                } catch LaunchError.notFound {
+                    try await Task.sleep(for: .milliseconds(500))
+                } catch {
+                    break
+                }
+            }
+            if inFlight > 0 { print("agent \(agent.name) is stopping; its \(inFlight) item(s) go back to their queue") }
+        } else if inFlight > 0 {
+            print("agent \(agent.name) keeps running \(inFlight) item(s) in the background; stop it with: launchdeck agent stop \(agent.name)")
+        }
     }
 }
 
