@@ -23,7 +23,9 @@ public enum ActionTable {
         },
         Action([.escape], "back", scopes: [.global]) { state, _ in
             if state.screen == .main {
-                if state.filters[.pane(state.focus)] != nil { state.filters[.pane(state.focus)] = nil } else if state.focus == .items { state.focus = .queues }
+                if state.focus == .items && !state.marked.isEmpty {
+                    state.marked = []
+                } else if state.filters[.pane(state.focus)] != nil { state.filters[.pane(state.focus)] = nil } else if state.focus == .items { state.focus = .queues }
             } else {
                 state.pop()
             }
@@ -54,6 +56,19 @@ public enum ActionTable {
         Action([.character("g"), .home], "first", scopes: lists) { state, snapshot in move(&state, snapshot, by: Int.min / 2) },
         Action([.character("G"), .end], "last", scopes: lists) { state, snapshot in move(&state, snapshot, by: Int.max / 2) },
         Action([.enter], "open", scopes: panes.union([.jobs]), hint: "open") { state, snapshot in drill(&state, snapshot) },
+        Action([.enter], "open the item the detail links to (relaunch of, relaunched as)", scopes: [.detail],
+               disabledReason: { state, snapshot in detailLinks(state, snapshot).isEmpty ? "nothing to open here" : nil }) { state, snapshot in
+            let links = detailLinks(state, snapshot)
+            guard !links.isEmpty else { return [] }
+            state.detailScroll = 0
+            state.push(.detail(.item(links[state.detailLink % links.count].id)))
+            state.detailLink = 0
+            return [.refresh]
+        },
+        Action([.tab], "next link", scopes: [.detail]) { state, _ in
+            state.detailLink += 1
+            return []
+        },
         Action([.character("s")], "sort by next column", scopes: panes) { state, _ in
             let count = [Rows.queueSortColumns.count, Rows.itemSortColumns.count, Rows.agentSortColumns.count][state.focus.rawValue]
             var order = state.sort[state.focus] ?? SortOrder(column: 0, reversed: false)
@@ -81,24 +96,36 @@ public enum ActionTable {
             openForm(&state, snapshot, from: nil)
             return []
         },
-        Action([.character("r")], "relaunch the item now", scopes: [.pane(.items)], dangerous: true, hint: "relaunch",
-               disabledReason: { state, snapshot in selectedItem(state, snapshot) == nil ? "no item selected" : nil }) { state, snapshot in
-            guard let item = selectedItem(state, snapshot) else { return [] }
-            return [.relaunch(item: item.id)]
+        Action([.character(" ")], "mark / unmark the item (r and Ctrl-D then act on all marked)", scopes: [.pane(.items)],
+               disabledReason: { state, _ in state.selection[.items] == nil ? "no item selected" : nil }) { state, snapshot in
+            guard let id = state.selection[.items] else { return [] }
+            if state.marked.remove(id) == nil { state.marked.insert(id) }
+            return move(&state, snapshot, by: 1)
+        },
+        Action([.character("r")], "relaunch the item (or the marked ones) now", scopes: [.pane(.items)], dangerous: true, hint: "relaunch",
+               disabledReason: { state, snapshot in targets(state, snapshot).isEmpty ? "no item selected" : nil }) { state, snapshot in
+            let items = targets(state, snapshot)
+            guard items.count > 1 else { return items.map { .relaunch(items: [$0.id]) } }
+            state.overlay = .confirm(ConfirmDialog(title: "Relaunch items", message: "Relaunch the \(items.count) marked items?",
+                                                   effect: .relaunch(items: items.map(\.id))))
+            return []
         },
         Action([.character("R")], "relaunch with changes", scopes: [.pane(.items)], dangerous: true,
                disabledReason: { state, snapshot in selectedItem(state, snapshot) == nil ? "no item selected" : nil }) { state, snapshot in
             openForm(&state, snapshot, from: selectedItem(state, snapshot))
             return []
         },
-        Action([.control("d")], "cancel the item", scopes: [.pane(.items), .log], dangerous: true, hint: "cancel",
+        Action([.control("d")], "cancel the item (or the marked ones)", scopes: [.pane(.items), .log], dangerous: true, hint: "cancel",
                disabledReason: { state, snapshot in
-                   guard let item = selectedItem(state, snapshot) else { return "no item selected" }
-                   return item.state.isFinal ? "item is already \(item.state)" : nil
+                   let items = targets(state, snapshot)
+                   guard !items.isEmpty else { return "no item selected" }
+                   return items.allSatisfy(\.state.isFinal) ? (items.count == 1 ? "item is already \(items[0].state)" : "the marked items are all finished") : nil
                }) { state, snapshot in
-            guard let item = selectedItem(state, snapshot) else { return [] }
-            state.overlay = .confirm(ConfirmDialog(title: "Cancel item", message: "Cancel \(item.id) (\(item.jobReference), \(item.state))?",
-                                                   effect: .cancel(item: item.id)))
+            let items = targets(state, snapshot).filter { !$0.state.isFinal }
+            let message = items.count == 1 ? "Cancel \(items[0].id) (\(items[0].jobReference), \(items[0].state))?"
+                : "Cancel the \(items.count) marked items that are not finished?"
+            state.overlay = .confirm(ConfirmDialog(title: items.count == 1 ? "Cancel item" : "Cancel \(items.count) items", message: message,
+                                                   effect: .cancel(items: items.map(\.id))))
             return []
         },
         Action([.character("e")], "edit the queue configuration", scopes: [.pane(.queues)], dangerous: true, hint: "edit",
@@ -124,7 +151,9 @@ public enum ActionTable {
             state.detailScroll = 0
             switch state.focus {
             case .queues: state.push(.detail(.queue(id)))
-            case .items: state.push(.detail(.item(id)))
+            case .items:
+                state.detailLink = 0
+                state.push(.detail(.item(id)))
             case .agents: state.push(.detail(.agent(id)))
             }
             return []
@@ -153,6 +182,16 @@ public enum ActionTable {
             guard let id = copyTarget(state) else { return [] }
             state.flash(.info, "copied \(id)")
             return [.copy(id)]
+        },
+        Action([.character("n")], "next match of the search", scopes: [.log],
+               disabledReason: { state, _ in state.log.search.isEmpty ? "search first with /" : nil }) { state, _ in
+            state.log.pendingMove = 1
+            return []
+        },
+        Action([.character("N")], "previous match of the search", scopes: [.log],
+               disabledReason: { state, _ in state.log.search.isEmpty ? "search first with /" : nil }) { state, _ in
+            state.log.pendingMove = -1
+            return []
         },
         Action([.character("f")], "follow the end of the log", scopes: [.log], hint: "follow") { state, _ in
             state.log.follow = true
@@ -218,10 +257,23 @@ public enum ActionTable {
         return names[order.column % names.count] + (order.reversed ? " (reversed)" : "")
     }
 
+    static func detailLinks(_ state: DeckState, _ snapshot: DeckSnapshot) -> [(label: String, id: String)] {
+        guard case .detail(.item(let id)) = state.screen, let item = snapshot.item(id) else { return [] }
+        return DetailScreen.links(item, snapshot)
+    }
+
     /// What `c` copies: the log view's item, or the focused pane's selection.
     static func copyTarget(_ state: DeckState) -> String? {
         if case .log(let id) = state.screen { return id }
         return state.selection[state.focus]
+    }
+
+    /// What r and Ctrl-D act on: the marked items of the pane when there are any, else the selected one.
+    static func targets(_ state: DeckState, _ snapshot: DeckSnapshot) -> [LaunchItem] {
+        if case .log = state.screen { return selectedItem(state, snapshot).map { [$0] } ?? [] }
+        let marked = state.marked.compactMap(snapshot.item).sorted { $0.id < $1.id }
+        if !marked.isEmpty { return marked }
+        return selectedItem(state, snapshot).map { [$0] } ?? []
     }
 
     static func selectedItem(_ state: DeckState, _ snapshot: DeckSnapshot) -> LaunchItem? {

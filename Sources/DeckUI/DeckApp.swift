@@ -217,6 +217,8 @@ public final class DeckApp {
         let value = (text?.isEmpty ?? true) ? nil : text
         if target == .log {
             state.log.search = value ?? ""
+            state.log.match = nil
+            state.log.pendingMove = value == nil ? nil : 0
         } else {
             state.filters[target] = value
         }
@@ -324,13 +326,16 @@ public final class DeckApp {
             guard let item = snapshot.item(id) else { return ("Item \(id)", [[("not found", .flashWarn)]]) }
             let agentName = item.agentID.flatMap { id in snapshot.agents.first { $0.id == id }?.name }
             let waiting = item.state == .queued ? QueueWait.reason(queue: item.queue, snapshot) : nil
-            return ("Item \(id)", DetailScreen.item(item, agentName: agentName, waiting: waiting))
+            let links = DetailScreen.links(item, snapshot)
+            return ("Item \(id)", DetailScreen.item(item, agentName: agentName, waiting: waiting, links: links,
+                                                    selectedLink: links.isEmpty ? 0 : state.detailLink % links.count,
+                                                    attempts: AttemptLog.entries(in: snapshot.logs[id] ?? [])))
         case .agent(let id):
             guard let agent = snapshot.agents.first(where: { $0.id == id }) else { return ("Agent \(id)", [[("not found", .flashWarn)]]) }
             let status = snapshot.agentStatuses[id].map { status in
                 DetailScreen.AgentStatusLines(
                     inFlight: status.inFlight.map { "\($0.id)  \($0.job)  \($0.state)" + ($0.progress.map { "  " + $0.summary } ?? "") },
-                    events: status.events.suffix(8).map { "\($0.at.formatted(date: .omitted, time: .standard))  \($0.message)" })
+                    events: status.events.suffix(8).map { "\(LocalTime.timeOfDay($0.at))  \($0.message)" })
             }
             return ("Agent \(agent.name) · environment", DetailScreen.agent(agent, status: status))
         }

@@ -127,7 +127,7 @@ public final class DeckSession {
         var item: String?
         var agentView = false
         switch app.state.screen {
-        case .log(let id): item = id
+        case .log(let id), .detail(.item(let id)): item = id
         case .detail(.agent): agentView = true
         default: break
         }
@@ -149,19 +149,27 @@ public final class DeckSession {
         let store = self.store
         switch effect {
         case .enqueue(let request):
-            run("enqueue") {
+            run(request.relaunchOf == nil ? "enqueue" : "relaunch") {
                 let item = try await backend.enqueue(request)
+                if let original = request.relaunchOf {
+                    return [.select(item: item.id), .flash(.info, "relaunched \(original) as \(item.id) with changes")]
+                }
                 return [.select(item: item.id), .flash(.info, "enqueued \(item.id) (\(item.jobReference)) on \(item.queue)")]
             }
-        case .relaunch(let id):
+        case .relaunch(let ids):
+            app.state.marked = []
             run("relaunch") {
-                let item = try await backend.relaunch(itemID: id)
-                return [.select(item: item.id), .flash(.info, "relaunched \(id) as \(item.id)")]
+                var last: LaunchItem?
+                for id in ids { last = try await backend.relaunch(itemID: id) }
+                guard let last else { return [] }
+                return ids.count == 1 ? [.select(item: last.id), .flash(.info, "relaunched \(ids[0]) as \(last.id)")]
+                    : [.flash(.info, "relaunched \(ids.count) items")]
             }
-        case .cancel(let id):
+        case .cancel(let ids):
+            app.state.marked = []
             run("cancel") {
-                _ = try await backend.cancel(itemID: id)
-                return [.flash(.info, "cancelled \(id)")]
+                for id in ids { _ = try await backend.cancel(itemID: id) }
+                return [.flash(.info, ids.count == 1 ? "cancelled \(ids[0])" : "cancelled \(ids.count) items")]
             }
         case .setPaused(let queue, let paused):
             run(paused ? "pause" : "resume") {

@@ -91,6 +91,10 @@ public struct LogViewState: Sendable {
     public var wrap = false
     public var search: String = ""
     public var stream: LogStream? = nil
+    /// Which match of the search the view is on (shown as "3/17"), and a move to make at the next frame: 0 to the
+    /// nearest match from where the view is, +1/-1 to the next or previous (n, N).
+    public var match: Int?
+    public var pendingMove: Int?
 }
 
 /// Everything the dashboard's views show besides the data: focus, selection by id, filters, sorts, the open screen.
@@ -119,6 +123,10 @@ public struct DeckState: Sendable {
     public var tooSmall = false
     /// The key being handled, for actions that answer two keys differently (q and Ctrl-C).
     public var lastKey: Key?
+    /// Items marked with Space: relaunch and cancel act on all of them.
+    public var marked: Set<String> = []
+    /// The link chosen in an item's detail view (relaunch of, relaunched as): Enter opens it.
+    public var detailLink = 0
 
     public init(readOnly: Bool = false) {
         self.readOnly = readOnly
@@ -162,8 +170,9 @@ public struct DeckState: Sendable {
 /// Work the dashboard asks its host to do: backend writes, the editor, quitting.
 public enum Effect: Sendable {
     case enqueue(EnqueueRequest)
-    case relaunch(item: String)
-    case cancel(item: String)
+    /// One item, or every marked one.
+    case relaunch(items: [String])
+    case cancel(items: [String])
     case editConfig(queue: String)
     case setPaused(queue: String, paused: Bool)
     /// The user gave up an invalid configuration edit.

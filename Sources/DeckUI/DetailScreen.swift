@@ -26,7 +26,7 @@ struct DetailScreen {
         var lines: [Line] = [
             field("Queue", row.queue.name), field("Target", row.queue.target.rawValue),
             field("Paused", row.queue.paused ? "yes" : "no", row.queue.paused ? .flashWarn : .normal),
-            field("Created", row.queue.createdAt.formatted(.iso8601)), field("Max attempts", String(row.queue.config.maxAttempts)),
+            field("Created", LocalTime.format(row.queue.createdAt)), field("Max attempts", String(row.queue.config.maxAttempts)),
             field("Depth", ItemState.allCases.map { "\($0) \(row.depth[$0])" }.joined(separator: "  ")),
             field("Failed (1 h)", String(row.recentFailures), row.recentFailures > 0 ? .stateFailed : .normal),
             [("Variables", .header)],
@@ -41,20 +41,32 @@ struct DetailScreen {
         return lines
     }
 
-    static func item(_ item: LaunchItem, agentName: String?, waiting: String? = nil) -> [Line] {
+    /// Items a detail view leads to (the one relaunched, its relaunches), in the order Tab goes through them.
+    static func links(_ item: LaunchItem, _ snapshot: DeckSnapshot) -> [(label: String, id: String)] {
+        var links: [(String, String)] = item.relaunchOf.map { [("Relaunch of", $0)] } ?? []
+        for list in snapshot.items.values {
+            for other in list where other.relaunchOf == item.id { links.append(("Relaunched as", other.id)) }
+        }
+        return links
+    }
+
+    static func item(_ item: LaunchItem, agentName: String?, waiting: String? = nil, links: [(label: String, id: String)] = [],
+                     selectedLink: Int = 0, attempts: [AttemptLog.Entry] = []) -> [Line] {
         var lines: [Line] = [
             field("Item", item.id), field("Queue", item.queue), field("Job", item.jobReference), field("Priority", item.priority.rawValue),
             field("State", item.state.rawValue + (item.exitCode.map { " (exit \($0))" } ?? ""), .state(item.state)),
             field("Attempts", "\(item.attempts) of \(item.maxAttempts)"), field("Agent", agentName ?? item.agentID ?? "-"),
-            field("Enqueued", item.timestamps.enqueued.formatted(.iso8601)),
+            field("Enqueued", LocalTime.format(item.timestamps.enqueued)),
         ]
         for (label, date) in [("Leased", item.timestamps.leased), ("Building", item.timestamps.building),
                               ("Running", item.timestamps.running), ("Finished", item.timestamps.finished)] {
-            if let date { lines.append(field(label, date.formatted(.iso8601))) }
+            if let date { lines.append(field(label, LocalTime.format(date))) }
         }
-        if let lease = item.leaseExpiresAt { lines.append(field("Lease until", lease.formatted(.iso8601))) }
+        if let lease = item.leaseExpiresAt { lines.append(field("Lease until", LocalTime.format(lease))) }
         if let waiting { lines.append(field("Waiting", waiting, .flashWarn)) }
-        if let relaunch = item.relaunchOf { lines.append(field("Relaunch of", relaunch)) }
+        for (index, link) in links.enumerated() {
+            lines.append(field(link.label, "\(link.id)  (\(index == selectedLink ? "Enter opens it" : "Tab to choose"))", index == selectedLink ? .cursor : .mark))
+        }
         if let error = item.error { lines.append(field("Error", error, .flashError)) }
         if let progress = item.progress {
             lines.append(field("Progress", progress.summary))
@@ -69,6 +81,13 @@ struct DetailScreen {
             lines.append([("  \(key) = ", .yamlKey), (value, .yamlValue)])
         }
         if item.droppedLogLines > 0 { lines.append(field("Logs dropped", String(item.droppedLogLines))) }
+        if !attempts.isEmpty {
+            lines.append([("Attempts", .header)])
+            for attempt in attempts {
+                lines.append([("  \(attempt.number)  \(LocalTime.format(attempt.at))  agent \(attempt.agent) on \(attempt.host)", .normal),
+                              (attempt.outcome.map { "  " + $0 } ?? "", .flashWarn)])
+            }
+        }
         return lines
     }
 
@@ -92,7 +111,7 @@ struct DetailScreen {
             lines.append(field("Cannot serve", "\(queue): \(reason)", .flashWarn))
         }
         lines += [
-            field("Started", agent.startedAt.formatted(.iso8601)), field("Heartbeat", agent.lastHeartbeat.formatted(.iso8601)),
+            field("Started", LocalTime.format(agent.startedAt)), field("Heartbeat", LocalTime.format(agent.lastHeartbeat)),
         ]
         if let status {
             lines.append([("In flight (live)", .header)])
@@ -117,7 +136,7 @@ struct DetailScreen {
 
     static func jobVersion(_ job: JobVersion) -> [Line] {
         var lines: [Line] = [
-            field("Job", job.reference), field("Digest", job.digest), field("Created", job.createdAt.formatted(.iso8601)),
+            field("Job", job.reference), field("Digest", job.digest), field("Created", LocalTime.format(job.createdAt)),
             field("Source", job.spec.source.summary), field("Entrypoint", job.spec.redactedEntrypoint.joined(separator: " ")),
             field("Dataset", job.spec.datasetVersion ?? "-"), field("Base image", job.spec.dependencies.baseImage ?? "-"),
             [("Default hyperparameters", .header)],

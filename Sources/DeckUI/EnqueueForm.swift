@@ -26,6 +26,8 @@ public struct EnqueueForm: Sendable {
     public var errors: [FieldKind: String] = [:]
     /// Said on top of the form before anything is submitted: the queue is paused, or no live agent serves it.
     public var warning: String?
+    /// Set when the form relaunches an item with changes: the new item records it as `relaunch_of`.
+    public private(set) var relaunchOf: String?
     /// A relaunched item's secret values (`hf_token=...`): the form shows the marker in their place and, when the
     /// marker is still there at submit, sends the value unchanged.
     private var hidden: [String: JSONValue] = [:]
@@ -40,6 +42,7 @@ public struct EnqueueForm: Sendable {
     /// The form filled in from an item, to change a relaunch before it is enqueued.
     public init(queue: Queue, jobs: [JobSummary], from item: LaunchItem) {
         self.init(queue: queue, jobs: jobs, job: item.jobName)
+        relaunchOf = item.id
         version = item.jobVersion
         priority = item.priority
         for (name, value) in item.overrides.variables {
@@ -220,6 +223,6 @@ public struct EnqueueForm: Sendable {
         }
         if !issues.isEmpty { return .failure(ValidationFailure(issues)) }
         return .success(EnqueueRequest(job: JobReference(name: job.name, version: version), queue: queue, priority: priority,
-                                       variables: given, hyperparameters: hyperparameters))
+                                       variables: given, hyperparameters: hyperparameters, relaunchOf: relaunchOf))
     }
 }

@@ -38,11 +38,7 @@ struct LogScreen {
             y += 1
         }
         let streamName = state.log.stream?.rawValue ?? "all streams"
-        let mode = state.log.follow ? "following" : "paused (f to follow)"
-        let searchText = state.log.search.isEmpty ? "" : "  search /\(state.log.search)"
-        buffer.box(x: 0, y: y, width: width, height: top + height - y, title: "Logs · \(streamName) · \(mode)\(state.log.wrap ? " · wrap" : "")\(searchText)", focused: true)
         let inner = (x: 1, y: y + 1, width: width - 2, height: top + height - y - 2)
-        guard inner.height > 0, inner.width > 0 else { return }
 
         let all = snapshot.logs[itemID] ?? []
         let lines = state.log.stream.map { stream in all.filter { $0.stream == stream } } ?? all
@@ -50,21 +46,47 @@ struct LogScreen {
         // screen. Wrapped, every line is measured to know where each row sits.
         let rowCount: Int
         let prepared: (Int) -> [(LogLine, String)]
+        var firstRow: (Int) -> Int = { $0 }
         if state.log.wrap {
             var rows: [(LogLine, String)] = []
+            var starts: [Int] = []
             for line in lines {
+                starts.append(rows.count)
                 rows += wrapped(displayText(line), width: max(1, inner.width - 9)).map { (line, $0) }
             }
             rowCount = rows.count
             prepared = { start in Array(rows.dropFirst(start).prefix(inner.height)) }
+            firstRow = { starts.indices.contains($0) ? starts[$0] : 0 }
         } else {
             rowCount = lines.count
-            prepared = { start in lines.dropFirst(start).prefix(inner.height).map { ($0, displayText($0)) } }
+            prepared = { start in lines.dropFirst(start).prefix(max(0, inner.height)).map { ($0, displayText($0)) } }
         }
+        let search = RowFilter(state.log.search.isEmpty ? nil : state.log.search)
+        let matches = search.isEmpty ? [] : lines.indices.filter { search.matches(displayText(lines[$0])) }
+        if let move = state.log.pendingMove {
+            state.log.pendingMove = nil
+            if !matches.isEmpty {
+                let next: Int
+                if let current = state.log.match, move != 0 {
+                    next = (current + move + matches.count) % matches.count
+                } else {
+                    // The nearest match at or below the top of the view (the last one while following the end).
+                    next = state.log.follow ? matches.count - 1 : (matches.firstIndex { firstRow($0) >= state.log.offset } ?? matches.count - 1)
+                }
+                state.log.match = next
+                state.log.follow = false
+                state.log.offset = max(0, firstRow(matches[next]) - max(0, inner.height / 3))
+            }
+        }
+        let mode = state.log.follow ? "following" : "paused (f to follow)"
+        let position = state.log.match.map { matches.isEmpty ? " 0/0" : " \(min($0, matches.count - 1) + 1)/\(matches.count)" } ?? (search.isEmpty ? "" : " \(matches.count) matches")
+        let searchText = state.log.search.isEmpty ? "" : "  search /\(state.log.search)\(position)"
+        buffer.box(x: 0, y: y, width: width, height: top + height - y, title: "Logs · \(streamName) · \(mode)\(state.log.wrap ? " · wrap" : "")\(searchText)", focused: true)
+        guard inner.height > 0, inner.width > 0 else { return }
+
         let maxOffset = max(0, rowCount - inner.height)
         if state.log.follow { state.log.offset = maxOffset } else { state.log.offset = min(state.log.offset, maxOffset) }
         let rows = prepared(state.log.offset)
-        let search = RowFilter(state.log.search.isEmpty ? nil : state.log.search)
         for (index, row) in rows.enumerated() {
             let (line, text) = row
             let rowY = inner.y + index

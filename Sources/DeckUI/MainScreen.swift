@@ -59,7 +59,8 @@ struct MainScreen {
         case .items:
             let name = state.selectedQueue ?? "-"
             let paused = state.selectedQueue.flatMap(snapshot.queue)?.queue.paused == true ? " · paused" : ""
-            return "[\(key)] Items of \(name) (\(Rows.items(snapshot, state).count))\(paused)\(filter)"
+            let marked = state.marked.isEmpty ? "" : " · \(state.marked.count) marked"
+            return "[\(key)] Items of \(name) (\(Rows.items(snapshot, state).count))\(paused)\(marked)\(filter)"
         case .agents: return "[\(key)] Agents (\(Rows.agents(snapshot, state).count))\(filter)"
         }
     }
@@ -106,7 +107,10 @@ struct MainScreen {
                 row: { index in
                     let item = rows[index]
                     let agentName = item.agentID.map { id in snapshot.agents.first { $0.id == id }?.name ?? String(id.suffix(6)) } ?? "-"
-                    return [TableCell(idWidth >= 26 ? item.id : "…" + String(item.id.suffix(idWidth - 1))),
+                    // Ids cut from the front: the end tells items of one batch apart (and the CLI takes a suffix).
+                    let marked = state.marked.contains(item.id)
+                    let id = idWidth >= 26 && !marked ? item.id : (marked ? "✓" : "…") + String(item.id.suffix(idWidth - 1))
+                    return [TableCell(id, marked ? .mark : .normal),
                             TableCell(item.jobReference), TableCell(item.priority.rawValue, item.priority.rank <= 1 ? .mark : .normal),
                             TableCell(item.state.rawValue, LiveStatus.isAdrift(item, snapshot) ? .flashWarn : .state(item.state)), TableCell(agentName),
                             TableCell(Durations.short(snapshot.now.timeIntervalSince(item.timestamps.enqueued))),

@@ -134,7 +134,8 @@ enum Overlays {
         }
         lines.append("")
         lines.append("Enter: enqueue   Tab/↑↓: field   ←/→: choose   Esc: cancel")
-        let box = panel(&buffer, title: "Enqueue on \(form.queue)", lines: lines, extraRows: 0, minWidth: 60)
+        let title = form.relaunchOf.map { "Relaunch \($0) with changes" } ?? "Enqueue on \(form.queue)"
+        let box = panel(&buffer, title: title, lines: lines, extraRows: 0, minWidth: 60)
         for (index, role) in roles where index < box.height - 2 {
             buffer.restyle(x: box.x + 2, y: box.y + 1 + index, width: box.width - 4, role: role)
         }

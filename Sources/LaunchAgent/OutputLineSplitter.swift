@@ -2,13 +2,15 @@ import LaunchModel
 
 /// Splits a job's output into lines as it arrives, however long a line is: the pipe is always drained, so a job
 /// writing a 5 MiB line (or 3 MiB and no newline at all) never blocks on a full pipe and never holds its slot. A line
-/// longer than `maxBytes` keeps its first `maxBytes` and says how much was cut (`LogLineLimit`). Lines end at `\n`,
-/// `\r\n` or a lone `\r` (progress bars redraw with `\r`).
+/// longer than `maxBytes` keeps its first `maxBytes` and says how much was cut (`LogLineLimit`). Lines end at `\n` or
+/// `\r\n`; a lone `\r` rewrites the line (a tqdm progress bar), which is kept as its last state, not once per redraw.
 struct OutputLineSplitter {
     let maxBytes: Int
     private var pending: [UInt8] = []
     private var cutBytes = 0
     private var afterCarriageReturn = false
+    /// What the line said before its last `\r`: kept if nothing follows it (`100%\r` then EOF or `\n`).
+    private var rewritten: (bytes: [UInt8], cut: Int)?
 
     init(maxBytes: Int = LogLineLimit.bytes) {
         self.maxBytes = maxBytes
@@ -20,14 +22,21 @@ struct OutputLineSplitter {
         for byte in bytes {
             if afterCarriageReturn {
                 afterCarriageReturn = false
-                if byte == UInt8(ascii: "\n") { continue }
+                // `\r\n` ends the line as it stood before the `\r`.
+                if byte == UInt8(ascii: "\n") {
+                    if pending.isEmpty && cutBytes == 0, let previous = rewritten { (pending, cutBytes) = previous }
+                    lines.append(takeLine())
+                    continue
+                }
             }
             switch byte {
             case UInt8(ascii: "\n"):
                 lines.append(takeLine())
             case UInt8(ascii: "\r"):
-                lines.append(takeLine())
                 afterCarriageReturn = true
+                if !pending.isEmpty || cutBytes > 0 { rewritten = (pending, cutBytes) }
+                pending.removeAll(keepingCapacity: true)
+                cutBytes = 0
             default:
                 if pending.count < maxBytes { pending.append(byte) } else { cutBytes += 1 }
             }
@@ -37,7 +46,8 @@ struct OutputLineSplitter {
 
     /// The last line, when the output ended without a newline.
     mutating func finish() -> String? {
-        pending.isEmpty && cutBytes == 0 ? nil : takeLine()
+        if pending.isEmpty && cutBytes == 0, let previous = rewritten { (pending, cutBytes) = previous }
+        return pending.isEmpty && cutBytes == 0 ? nil : takeLine()
     }
 
     private mutating func takeLine() -> String {
@@ -55,6 +65,7 @@ struct OutputLineSplitter {
         let text = String(decoding: kept, as: UTF8.self) + (cut > 0 ? LogLineLimit.marker(cutBytes: cut) : "")
         pending.removeAll(keepingCapacity: true)
         cutBytes = 0
+        rewritten = nil
         return text
     }
 

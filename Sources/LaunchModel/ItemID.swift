@@ -48,12 +48,25 @@ public enum ItemID {
         text.count == 26 && text.allSatisfy { alphabet.contains($0) }
     }
 
-    /// Ids typed by users: ULID characters only, at least 4 of them when given as a prefix.
+    /// Ids typed by users: ULID characters only, at least 4 of them: the first ones (a prefix) or the last ones (a
+    /// suffix, as the dashboard shows ids: items of one batch share their first 16 characters). A leading `…`, as
+    /// copied from the dashboard, is dropped.
     public static func validatePrefix(_ text: String) throws -> String {
-        let upper = text.uppercased()
+        var upper = text.uppercased()
+        if upper.hasPrefix("…") { upper.removeFirst() }
         guard upper.count >= 4, upper.count <= 26, upper.allSatisfy({ alphabet.contains($0) }) else {
-            throw LaunchError.invalidInput("invalid item id \"\(text.escapedForMessage)\": expected a ULID or at least its first 4 characters")
+            throw LaunchError.invalidInput("invalid item id \"\(text.escapedForMessage)\": expected a ULID, or at least its first or last 4 characters")
         }
         return upper
+    }
+
+    /// The one id among `candidates` that `reference` names (by prefix, else by suffix), or why none does.
+    public static func pick(_ reference: String, prefixed: [String], suffixed: [String]) throws -> String {
+        if prefixed.contains(reference) { return reference }
+        let matches = prefixed.isEmpty ? suffixed : prefixed
+        if matches.count == 1 { return matches[0] }
+        guard !matches.isEmpty else { throw LaunchError.notFound("item \(reference) not found") }
+        let listed = matches.prefix(5).joined(separator: ", ")
+        throw LaunchError.invalidInput("item id \(reference) is ambiguous: \(listed)\(matches.count > 5 ? " and more" : ""); give more characters")
     }
 }

@@ -9,14 +9,17 @@ public struct EnqueueRequest: Sendable, Hashable {
     /// Template-variable values as typed by the user; checked against the queue's declarations.
     public var variables: [String: String]
     public var hyperparameters: [String: JSONValue]
+    /// A relaunch with changes: the item this one is a copy of (`relaunch_of`).
+    public var relaunchOf: String?
 
     public init(job: JobReference, queue: String, priority: Priority = .normal, variables: [String: String] = [:],
-                hyperparameters: [String: JSONValue] = [:]) {
+                hyperparameters: [String: JSONValue] = [:], relaunchOf: String? = nil) {
         self.job = job
         self.queue = queue
         self.priority = priority
         self.variables = variables
         self.hyperparameters = hyperparameters
+        self.relaunchOf = relaunchOf
     }
 }
 
@@ -79,6 +82,8 @@ public protocol LaunchBackend: Sendable {
     func cancel(itemID: String) async throws -> LaunchItem
     /// A new item with the same job version, overrides and priority; `relaunchOf` points back.
     func relaunch(itemID: String) async throws -> LaunchItem
+    /// Items relaunched from this one (by `relaunch`, or enqueued with `relaunchOf`), oldest first.
+    func relaunches(of itemID: String) async throws -> [LaunchItem]
     func logs(itemID: String, tail: Int?) async throws -> [LogLine]
     /// The newest `tail` lines after `sequence`: what a follower that already has everything up to it lacks.
     func logs(itemID: String, after sequence: Int64, tail: Int) async throws -> [LogLine]

@@ -29,10 +29,12 @@ extension SQLiteBackend {
                     _ = try queue.config.renderValidated(with: variables, target: queue.target)
                     checked[queue.name, default: [:]][request.variables] = variables
                 }
+                let relaunchOf = try request.relaunchOf.map { try Self.item(prefix: try ItemID.validatePrefix($0), db).id }
                 let item = LaunchItem(
                     id: ItemID.make(at: now), queue: queue.name, jobName: job.name, jobVersion: job.version,
                     overrides: ItemOverrides(hyperparameters: request.hyperparameters, variables: variables),
-                    priority: request.priority, maxAttempts: queue.config.maxAttempts, timestamps: ItemTimestamps(enqueued: now))
+                    priority: request.priority, maxAttempts: queue.config.maxAttempts, timestamps: ItemTimestamps(enqueued: now),
+                    relaunchOf: relaunchOf)
                 try Self.insert(item, db, seq: seq)
                 return item
             }
@@ -80,15 +82,20 @@ extension SQLiteBackend {
         return try await read { db in try Self.item(prefix: prefix, db) }
     }
 
-    static func item(prefix: String, _ db: Database) throws -> LaunchItem {
-        // ULIDs have no LIKE wildcards, and validatePrefix allowed only their alphabet.
-        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(ItemColumn.selection) FROM items WHERE id >= ? AND id < ? ORDER BY id LIMIT 2"),
-                                    arguments: [prefix, prefix + "\u{7f}"])
-        guard let first = rows.first else { throw LaunchError.notFound("item \(prefix) not found") }
-        if rows.count > 1 && (first[.id] as String) != prefix {
-            throw LaunchError.invalidInput("item id prefix \(prefix) is ambiguous; give more characters")
-        }
-        return try SQLiteRows.item(first)
+    /// The item a user names by any unique prefix or suffix of its id (`ItemID.pick`).
+    static func item(prefix reference: String, _ db: Database) throws -> LaunchItem {
+        // ULIDs have no LIKE wildcards, and validatePrefix allowed only their alphabet. A prefix is an index range; a
+        // suffix scans, which a command typed by hand can afford.
+        let prefixed = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(ItemColumn.selection) FROM items WHERE id >= ? AND id < ? ORDER BY id LIMIT 6"),
+                                        arguments: [reference, reference + "\u{7f}"])
+        if let exact = prefixed.first(where: { ($0[.id] as String) == reference }) { return try SQLiteRows.item(exact) }
+        let suffixed = prefixed.isEmpty
+            ? try Row.fetchAll(db.cachedStatement(sql: "SELECT \(ItemColumn.selection) FROM items WHERE id LIKE ? ORDER BY id LIMIT 6"),
+                               arguments: ["%" + reference])
+            : []
+        let rows = prefixed.isEmpty ? suffixed : prefixed
+        let id = try ItemID.pick(reference, prefixed: prefixed.map { $0[.id] }, suffixed: suffixed.map { $0[.id] })
+        return try SQLiteRows.item(rows.first { ($0[.id] as String) == id }!)
     }
 
     public func cancel(itemID: String) async throws -> LaunchItem {
@@ -118,6 +125,15 @@ extension SQLiteBackend {
                 relaunchOf: original.id)
             try Self.insert(item, db, seq: seq)
             return item
+        }
+    }
+
+    public func relaunches(of itemID: String) async throws -> [LaunchItem] {
+        let prefix = try ItemID.validatePrefix(itemID)
+        return try await read { db in
+            let item = try Self.item(prefix: prefix, db)
+            return try Row.fetchAll(db.cachedStatement(sql: "SELECT \(ItemColumn.selection) FROM items WHERE relaunch_of = ? ORDER BY position"),
+                                    arguments: [item.id]).map(SQLiteRows.item)
         }
     }
 
@@ -170,14 +186,38 @@ extension SQLiteBackend {
                 try statement.execute(arguments: [item, stream.rawValue, now.timeIntervalSince1970, LogLineLimit.cut(line, maxBytes: limits.logLineBytes)])
             }
             let excess = max(0, count + kept.count - limits.logLinesPerItem)
-            if excess > 0 {
-                try db.execute(sql: """
-                    DELETE FROM item_logs WHERE id IN (SELECT id FROM item_logs WHERE item_id = ? ORDER BY id LIMIT ?)
-                    """, arguments: [item, excess])
-            }
+            if excess > 0 { try Self.trimLogs(item: item, excess: excess, keepingPerStream: limits.logLinesPerStream, db) }
             try db.cachedStatement(sql: """
                 UPDATE items SET log_count = ?, log_dropped = log_dropped + ?, updated_at = ?, changed_seq = ? WHERE id = ?
                 """).execute(arguments: [count + kept.count - excess, excess + skipped, now.timeIntervalSince1970, seq, item])
+        }
+    }
+
+    /// Drops `excess` lines of an item, the oldest of the streams whose oldest lines are oldest, but never a stream's
+    /// newest `keepingPerStream`: those stay whatever the others print.
+    static func trimLogs(item: String, excess: Int, keepingPerStream floor: Int, _ db: Database) throws {
+        var counts: [String: Int] = [:]
+        var oldest: [String: Int64] = [:]
+        for stream in LogStream.allCases.map(\.rawValue) {
+            counts[stream] = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM item_logs WHERE item_id = ? AND stream = ?"),
+                                              arguments: [item, stream]) ?? 0
+            oldest[stream] = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(id) FROM item_logs WHERE item_id = ? AND stream = ?"),
+                                                arguments: [item, stream])
+        }
+        var left = excess
+        // The stream whose oldest line is oldest gives first, down to its floor; then the next.
+        for stream in counts.keys.filter({ oldest[$0] != nil }).sorted(by: { oldest[$0]! < oldest[$1]! }) where left > 0 {
+            let take = min(left, max(0, counts[stream]! - floor))
+            guard take > 0 else { continue }
+            try db.cachedStatement(sql: """
+                DELETE FROM item_logs WHERE id IN (SELECT id FROM item_logs WHERE item_id = ? AND stream = ? ORDER BY id LIMIT ?)
+                """).execute(arguments: [item, stream, take])
+            left -= take
+        }
+        if left > 0 {
+            // Every stream at its floor (more streams than the cap allows for): the oldest go, as before.
+            try db.cachedStatement(sql: "DELETE FROM item_logs WHERE id IN (SELECT id FROM item_logs WHERE item_id = ? ORDER BY id LIMIT ?)")
+                .execute(arguments: [item, left])
         }
     }
 

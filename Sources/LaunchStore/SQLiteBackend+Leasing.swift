@@ -78,8 +78,15 @@ extension SQLiteBackend {
               AND state IN ('leased', 'building', 'running')
             """), arguments: [now.timeIntervalSince1970])
         return try rows.map { row in
-            let reclaimed = ItemLifecycle.reclaim(try SQLiteRows.item(row), at: now)
+            let item = try SQLiteRows.item(row)
+            let reclaimed = ItemLifecycle.reclaim(item, at: now)
             try persist(reclaimed, db, seq: seq)
+            // The item's log says so, where its attempts are read back (`AttemptLog`).
+            try db.cachedStatement(sql: "INSERT INTO item_logs (item_id, stream, at, line) VALUES (?, 'agent', ?, ?)").execute(arguments: [
+                item.id, now.timeIntervalSince1970,
+                AttemptLog.leaseLost(number: item.attempts, agent: item.agentID ?? "?", next: reclaimed.item.state),
+            ])
+            try db.cachedStatement(sql: "UPDATE items SET log_count = log_count + 1 WHERE id = ?").execute(arguments: [item.id])
             return reclaimed.item
         }
     }

@@ -101,6 +101,8 @@ enum SQLiteSchema {
             try db.execute(sql: """
                 ALTER TABLE agents ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0;
                 CREATE INDEX items_relaunch_of ON items (relaunch_of) WHERE relaunch_of IS NOT NULL;
+                -- Each stream's own lines in order, so trimming a chatty stream never pushes out another's last lines.
+                CREATE INDEX item_logs_stream ON item_logs (item_id, stream, id);
                 """)
         }
         return migrator

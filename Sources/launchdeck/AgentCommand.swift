@@ -58,7 +58,7 @@ struct AgentDescribe: AsyncParsableCommand {
             ] + (env.unservedQueues ?? [:]).keys.sorted().map { "Cannot serve:  \($0): \(env.unservedQueues![$0]!)" } + [
                 "Max jobs:      \(agent.maxJobs)",
                 "Version:       \(agent.version)",
-                "Started:       \(agent.startedAt.formatted(.iso8601))",
+                "Started:       \(LocalTime.format(agent.startedAt))",
                 "Heartbeat:     \(Durations.age(agent.lastHeartbeat)) ago",
                 "OS:            \([env.os, env.kernel, env.architecture].compactMap { $0 }.joined(separator: " "))",
                 "CPU:           \(env.cpuCount.map(String.init) ?? "?") x \(env.cpuModel ?? "?")",

@@ -195,7 +195,7 @@ struct AgentStatusCommand: AsyncParsableCommand {
                     text += "  \(item.id)  \(item.job)  \(item.state) for \(Durations.age(item.since))\(progress)\n"
                 }
                 for event in status.events.suffix(5) {
-                    text += "  \(event.at.formatted(.iso8601))  \(event.message)\n"
+                    text += "  \(LocalTime.format(event.at))  \(event.message)\n"
                 }
             }
             return text.split(separator: "\n").map { TerminalTextSafety.inert(String($0)) }.joined(separator: "\n") + "\n"

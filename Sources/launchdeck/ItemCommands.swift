@@ -85,16 +85,7 @@ struct ItemsCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        var states: Set<ItemState>?
-        if let state {
-            // Empty parts kept: `--state ""` listed every item, as if no filter had been given.
-            states = Set(try state.split(separator: ",", omittingEmptySubsequences: false).map { text in
-                guard let parsed = ItemState(rawValue: String(text)) else {
-                    throw LaunchError.invalidInput("--state: unknown state \"\(String(text).escapedForMessage)\" (use \(ItemState.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
-                return parsed
-            })
-        }
+        let states = try state.map(ItemStates.parse)
         if let limit, limit < 1 { throw LaunchError.invalidInput("--limit: must be at least 1, got \(limit)") }
         let items = try await CommandContext.open().backend.items(ItemFilter(queue: queue, states: states, limit: limit))
         try output.emit(json: items.map { ItemRecord($0) }) {
@@ -125,11 +116,25 @@ struct ItemDescribe: AsyncParsableCommand {
         guard tail >= 0 else { throw LaunchError.invalidInput("--tail: must be 0 or more, got \(tail)") }
         let backend = try CommandContext.open().backend
         let item = try await backend.item(id: id)
-        let logs = tail == 0 ? [] : try await backend.logs(itemID: item.id, tail: tail)
-        try output.emit(json: ItemRecord(item, logs: logs)) { Self.describe(item, logs: logs) }
+        let all = try await backend.logs(itemID: item.id, tail: nil)
+        let logs = tail == 0 ? [] : Array(all.suffix(tail))
+        let relaunches = try await backend.relaunches(of: item.id).map(\.id)
+        let waiting = item.state == .queued ? try await Self.waiting(item, backend) : nil
+        try output.emit(json: ItemRecord(item, logs: logs)) {
+            Self.describe(item, logs: logs, attempts: AttemptLog.entries(in: all), relaunchedAs: relaunches, waiting: waiting)
+        }
     }
 
-    static func describe(_ item: LaunchItem, logs: [LogLine]) -> String {
+    /// Why a queued item has not started, when it is not just its turn: its queue is paused, or no live agent serves it.
+    static func waiting(_ item: LaunchItem, _ backend: any LaunchBackend) async throws -> String? {
+        let queue = try await backend.queue(named: item.queue)
+        if queue.paused { return "queue \(queue.name) is paused: nothing starts until it is resumed (launchdeck queue resume \(queue.name))" }
+        let serving = try await backend.agents().filter { ($0.state == .idle || $0.state == .busy) && $0.queues.contains(queue.name) }
+        return serving.isEmpty ? "no live agent serves \(queue.name): start one with launchdeck agent --queue \(queue.name)" : nil
+    }
+
+    static func describe(_ item: LaunchItem, logs: [LogLine], attempts: [AttemptLog.Entry] = [], relaunchedAs: [String] = [],
+                         waiting: String? = nil) -> String {
         var lines = [
             "Item:          \(item.id)",
             "Queue:         \(item.queue)",
@@ -138,13 +143,15 @@ struct ItemDescribe: AsyncParsableCommand {
             "State:         \(item.state)" + (item.exitCode.map { " (exit \($0))" } ?? ""),
             "Attempts:      \(item.attempts) of \(item.maxAttempts)",
             "Agent:         \(item.agentID ?? "-")",
-            "Enqueued:      \(item.timestamps.enqueued.formatted(.iso8601))",
+            "Enqueued:      \(LocalTime.format(item.timestamps.enqueued))",
         ]
         for (label, date) in [("Leased:", item.timestamps.leased), ("Building:", item.timestamps.building),
                               ("Running:", item.timestamps.running), ("Finished:", item.timestamps.finished)] {
-            if let date { lines.append(label.padding(toLength: 15, withPad: " ", startingAt: 0) + date.formatted(.iso8601)) }
+            if let date { lines.append(label.padding(toLength: 15, withPad: " ", startingAt: 0) + LocalTime.format(date)) }
         }
+        if let waiting { lines.append("Waiting:       \(waiting)") }
         if let relaunchOf = item.relaunchOf { lines.append("Relaunch of:   \(relaunchOf)") }
+        if !relaunchedAs.isEmpty { lines.append("Relaunched as: \(relaunchedAs.joined(separator: ", "))") }
         if let error = item.error { lines.append("Error:         \(error)") }
         if let progress = item.progress {
             lines.append("Progress:      \(progress.summary)")
@@ -157,6 +164,13 @@ struct ItemDescribe: AsyncParsableCommand {
         if !overrides.isEmpty {
             lines.append("Overrides:     " + overrides.keys.sorted().map { "\($0)=\(overrides[$0]!.displayText)" }.joined(separator: " "))
         }
+        if !attempts.isEmpty {
+            lines.append("Attempt list:")
+            for attempt in attempts {
+                lines.append("  \(attempt.number)  \(LocalTime.format(attempt.at))  agent \(attempt.agent) on \(attempt.host)"
+                             + (attempt.outcome.map { "  \($0)" } ?? ""))
+            }
+        }
         lines = lines.map(TerminalTextSafety.inert)
         lines.append("Logs:" + (item.droppedLogLines > 0 ? " (\(item.droppedLogLines) older lines dropped)" : ""))
         if logs.isEmpty { lines.append("  (none)") }
@@ -167,23 +181,88 @@ struct ItemDescribe: AsyncParsableCommand {
     }
 }
 
+/// The items a command acts on: ids (any unique prefix or suffix of 4 characters or more), or a selection by queue and
+/// state; not both.
+struct ItemSelection: ParsableArguments {
+    @Argument(help: "Item ids, or any unique prefix or suffix of them (4 characters or more).") var ids: [String] = []
+    @Option(help: "Every item of this queue (with --state).") var queue: String?
+    @Option(help: "Only items in these states (comma separated).") var state: String?
+
+    func items(_ backend: any LaunchBackend, defaultStates: Set<ItemState>) async throws -> [String] {
+        if !ids.isEmpty {
+            guard queue == nil, state == nil else { throw LaunchError.invalidInput("give item ids, or --queue and --state, not both") }
+            return ids
+        }
+        guard queue != nil || state != nil else { throw LaunchError.invalidInput("give item ids, or --queue and/or --state to choose items") }
+        let states = try state.map(ItemStates.parse) ?? defaultStates
+        return try await backend.items(ItemFilter(queue: queue, states: states)).map(\.id)
+    }
+}
+
+enum ItemStates {
+    /// `queued,running`; an empty part is an error, not "every state".
+    static func parse(_ text: String) throws -> Set<ItemState> {
+        Set(try text.split(separator: ",", omittingEmptySubsequences: false).map { part in
+            guard let parsed = ItemState(rawValue: String(part)) else {
+                throw LaunchError.invalidInput("--state: unknown state \"\(String(part).escapedForMessage)\" (use \(ItemState.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return parsed
+        })
+    }
+}
+
+/// Acts on each item in turn, saying what became of each; one that cannot be acted on is said and the rest go on.
+private func eachItem(_ ids: [String], _ body: (String) async throws -> String) async throws {
+    // One item: its error is the command's, as it always was.
+    if ids.count == 1 {
+        print(try await body(ids[0]))
+        return
+    }
+    var failures = 0
+    for id in ids {
+        do {
+            print(try await body(id))
+        } catch {
+            failures += 1
+            printError("launchdeck: \(id): \(error)")
+        }
+    }
+    if failures > 0 { throw CommandExit(code: 1, message: "\(failures) of \(ids.count) items failed") }
+}
+
 struct CancelCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a queued or running item.")
-    @Argument(help: "Item id or a unique prefix of it.") var id: String
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Cancel queued or running items.",
+        discussion: "launchdeck cancel ID... or launchdeck cancel --queue gpu --state queued,running (default: every unfinished state).")
+    @OptionGroup var selection: ItemSelection
 
     func run() async throws {
-        let item = try await CommandContext.open().backend.cancel(itemID: id)
-        print("item \(item.id): cancelled")
+        let backend = try CommandContext.open().backend
+        let ids = try await selection.items(backend, defaultStates: [.queued, .leased, .building, .running])
+        if ids.isEmpty { print("no items match") }
+        try await eachItem(ids) { id in "item \(try await backend.cancel(itemID: id).id): cancelled" }
     }
 }
 
 struct RelaunchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "relaunch", abstract: "Enqueue a copy of an item; prints the new id.")
-    @Argument(help: "Item id or a unique prefix of it.") var id: String
+    static let configuration = CommandConfiguration(
+        commandName: "relaunch", abstract: "Enqueue copies of items; prints the new ids.",
+        discussion: "launchdeck relaunch ID... or launchdeck relaunch --queue gpu --state failed (the default state).")
+    @OptionGroup var selection: ItemSelection
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let item = try await CommandContext.open().backend.relaunch(itemID: id)
-        try output.emit(json: ItemRecord(item)) { item.id + "\n" }
+        let backend = try CommandContext.open().backend
+        let ids = try await selection.items(backend, defaultStates: [.failed])
+        if output.output == .json {
+            var items: [LaunchItem] = []
+            for id in ids { items.append(try await backend.relaunch(itemID: id)) }
+            if ids.count == 1 && !selection.ids.isEmpty { try output.emit(json: ItemRecord(items[0])) { "" } } else {
+                try output.emit(json: items.map { ItemRecord($0) }) { "" }
+            }
+            return
+        }
+        if ids.isEmpty { print("no items match") }
+        try await eachItem(ids) { id in try await backend.relaunch(itemID: id).id }
     }
 }

@@ -97,7 +97,7 @@ struct JobDescribe: AsyncParsableCommand {
             var lines = [
                 "Job:           \(job.reference) (of \(count) version\(count == 1 ? "" : "s"))",
                 "Digest:        \(job.digest)",
-                "Created:       \(job.createdAt.formatted(.iso8601))",
+                "Created:       \(LocalTime.format(job.createdAt))",
                 "Source:        \(job.spec.source.summary)",
                 "Entrypoint:    \(job.spec.redactedEntrypoint.map(Self.quote).joined(separator: " "))",
                 "Dataset:       \(job.spec.datasetVersion ?? "-")",

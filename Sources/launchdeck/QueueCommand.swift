@@ -67,7 +67,7 @@ struct QueueDescribe: AsyncParsableCommand {
                 "Queue:         \(queue.name)",
                 "Target:        \(queue.target)",
                 "Paused:        \(queue.paused ? "yes" : "no")",
-                "Created:       \(queue.createdAt.formatted(.iso8601))",
+                "Created:       \(LocalTime.format(queue.createdAt))",
                 "Max attempts:  \(queue.config.maxAttempts)",
                 "Depth:         " + ItemState.allCases.map { "\($0) \(depth[$0])" }.joined(separator: ", "),
                 "Variables:",

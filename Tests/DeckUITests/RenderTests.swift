@@ -153,7 +153,7 @@ import Testing
         for action in ActionTable.available(deck.state) {
             #expect(screen.contains(action.title), "help lacks \(action.title)")
         }
-        #expect(screen.contains("relaunch the item now"))
+        #expect(screen.contains("relaunch the item (or the marked ones) now"))
         // At 80x24 every action still shows (in two columns, long titles cut), and so does how to close it.
         let standard = deck.render(width: 80, height: 24).plainText
         for action in ActionTable.available(deck.state) {
@@ -250,7 +250,7 @@ import Testing
         _ = deck.handle(.control("d"))
         _ = deck.handle(.right)
         guard case .cancel(let id)? = deck.handle(.enter).first else { Issue.record("no cancel"); return }
-        #expect(id == "01AAAAAAAAAAAAAAAAAAAAAAAA")
+        #expect(id == ["01AAAAAAAAAAAAAAAAAAAAAAAA"])
     }
 
     @Test func agentDetailShowsTheEnvironmentWithSecretsRedacted() {

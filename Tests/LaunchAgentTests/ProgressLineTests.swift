@@ -93,7 +93,14 @@ import Testing
     }
 
     @Test func linesEndAtNewlinesAndCarriageReturnsAcrossChunks() {
-        #expect(lines([Array("one\ntw".utf8), Array("o\r\nthree\rfour".utf8)], maxBytes: 100) == ["one", "two", "three", "four"])
+        #expect(lines([Array("one\ntw".utf8), Array("o\r\nthree\rfour".utf8)], maxBytes: 100) == ["one", "two", "four"])
+    }
+
+    /// tqdm redraws its bar with `\r`: the log keeps the bar's last state, not one line per redraw.
+    @Test func aLineRewrittenWithCarriageReturnsKeepsItsLastState() {
+        #expect(lines([Array(" 10%|#   |\r 50%|##  |\r100%|####|\n".utf8)], maxBytes: 100) == ["100%|####|"])
+        #expect(lines([Array("a\rb\r".utf8), Array("c\r".utf8)], maxBytes: 100) == ["c"])
+        #expect(lines([Array("done\r\n".utf8), Array("next\n".utf8)], maxBytes: 100) == ["done", "next"])
     }
 
     @Test func aLongLineIsCutOnAScalarBoundaryAndSaysHowMuch() {

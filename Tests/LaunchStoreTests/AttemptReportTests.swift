@@ -29,7 +29,8 @@ import Testing
 
         let now = try await store.backend.item(id: item.id)
         #expect(now.state == .leased && now.agentID == "b" && now.attempts == 2 && now.progress == nil)
-        #expect(try await store.backend.logs(itemID: item.id, tail: nil).isEmpty)
+        // The late line never landed; the log has only the store's own word on the lost attempt.
+        #expect(try await store.backend.logs(itemID: item.id, tail: nil).map(\.text) == [AttemptLog.leaseLost(number: 1, agent: "a", next: .queued)])
         try await store.backend.reportState(second, to: .succeeded, exitCode: 0, error: nil)
         #expect(try await store.backend.item(id: item.id).state == .succeeded)
     }

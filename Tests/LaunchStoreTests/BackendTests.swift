@@ -50,6 +50,26 @@ import Testing
         #expect(changes.agents.map(\.id) == ["ag1"])
     }
 
+    /// A chatty stdout does not push stderr out: each stream keeps its newest lines.
+    @Test func aChattyStreamNeverPushesTheLastOfAnotherOut() async throws {
+        var limits = SQLiteBackend.Limits()
+        limits.logLinesPerItem = 100
+        limits.logLinesPerStream = 10
+        let store = try StoreFixture(limits: limits)
+        try await store.makeJob()
+        try await store.makeQueue("q")
+        _ = try await store.enqueue("q")
+        let attempt = try #require(try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 60).first?.currentAttempt)
+        try await store.backend.appendLog(attempt, stream: .stderr, lines: (0..<5).map { "error \($0)" })
+        for batch in 0..<10 {
+            try await store.backend.appendLog(attempt, stream: .stdout, lines: (0..<30).map { "out \(batch * 30 + $0)" })
+        }
+        let logs = try await store.backend.logs(itemID: attempt.item, tail: nil)
+        #expect(logs.count == 100)
+        #expect(logs.filter { $0.stream == .stderr }.map(\.text) == (0..<5).map { "error \($0)" })
+        #expect(logs.last?.text == "out 299")
+    }
+
     @Test func logsAreCappedPerItemWithACountOfDroppedLines() async throws {
         var limits = SQLiteBackend.Limits()
         limits.logLinesPerItem = 100
