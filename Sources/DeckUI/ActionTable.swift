@@ -31,7 +31,7 @@ public enum ActionTable {
             }
             return []
         },
-        Action([.character(":")], "command (:queues :items :jobs :agents :theme :q)", scopes: [.global], hint: "command") { state, _ in
+        Action([.character(":")], "command (:queues :queue NAME :items QUEUE :jobs :agents :theme :q)", scopes: [.global], hint: "command") { state, _ in
             state.overlay = .command(text: "")
             return []
         },
@@ -51,8 +51,8 @@ public enum ActionTable {
         Action([.character("1"), .character("2"), .character("3")], "jump to Queues / Items / Agents", scopes: panes) { _, _ in [] },
         Action([.character("j"), .down], "down", scopes: lists) { state, snapshot in move(&state, snapshot, by: 1) },
         Action([.character("k"), .up], "up", scopes: lists) { state, snapshot in move(&state, snapshot, by: -1) },
-        Action([.pageDown], "page down", scopes: lists) { state, snapshot in move(&state, snapshot, by: 20) },
-        Action([.pageUp], "page up", scopes: lists) { state, snapshot in move(&state, snapshot, by: -20) },
+        Action([.pageDown], "page down", scopes: lists) { state, snapshot in move(&state, snapshot, by: page(state)) },
+        Action([.pageUp], "page up", scopes: lists) { state, snapshot in move(&state, snapshot, by: -page(state)) },
         Action([.character("g"), .home], "first", scopes: lists) { state, snapshot in move(&state, snapshot, by: Int.min / 2) },
         Action([.character("G"), .end], "last", scopes: lists) { state, snapshot in move(&state, snapshot, by: Int.max / 2) },
         Action([.enter], "open", scopes: panes.union([.jobs]), hint: "open") { state, snapshot in drill(&state, snapshot) },
@@ -323,6 +323,14 @@ public enum ActionTable {
             state.detailScroll = max(0, min(10_000, clampedAdd(state.detailScroll, step)))
         }
         return []
+    }
+
+    /// A page: the rows the focused pane (or the open view) showed last.
+    static func page(_ state: DeckState) -> Int {
+        switch state.screen {
+        case .main: max(1, state.pageRows[state.focus] ?? 20)
+        default: max(1, state.viewRows)
+        }
     }
 
     static func clampedAdd(_ value: Int, _ step: Int) -> Int {

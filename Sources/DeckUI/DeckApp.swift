@@ -11,7 +11,7 @@ public final class DeckApp {
     public var context: String = ""
     public static let minimumWidth = 40
     public static let minimumHeight = 10
-    static let commands = ["queues", "items", "jobs", "agents", "theme", "q"]
+    static let commands = ["queues", "queue", "items", "jobs", "agents", "theme", "q"]
 
     public init(state: DeckState = DeckState()) {
         self.state = state
@@ -235,11 +235,24 @@ public final class DeckApp {
         case "queues", "queue", "qs":
             state.screens = [.main]
             state.focus = .queues
+            if let name = words.dropFirst().first {
+                guard snapshot.queue(name) != nil else {
+                    flash(.error, "no queue \(name)")
+                    return []
+                }
+                ActionTable.select(&state, pane: .queues, id: name)
+            }
         case "items", "item", "it":
+            // As `:pods NS` in k9s: the items of that queue.
             state.screens = [.main]
             state.focus = .items
-            let filter = words.dropFirst().joined(separator: " ")
-            state.filters[.pane(.items)] = filter.isEmpty ? nil : filter
+            if let name = words.dropFirst().first {
+                guard snapshot.queue(name) != nil else {
+                    flash(.error, "no queue \(name) (:items NAME shows a queue's items; / filters them)")
+                    return []
+                }
+                ActionTable.select(&state, pane: .queues, id: name)
+            }
         case "agents", "agent", "ag":
             state.screens = [.main]
             state.focus = .agents
@@ -263,8 +276,13 @@ public final class DeckApp {
             let matches = themeNames.filter { $0.hasPrefix(prefix) }
             return matches.count == 1 ? "theme " + matches[0] : "theme " + commonPrefix(matches, fallback: prefix)
         }
+        for command in ["items ", "queue "] where text.hasPrefix(command) {
+            let prefix = String(text.dropFirst(command.count))
+            let matches = snapshot.queues.map(\.queue.name).filter { $0.hasPrefix(prefix) }
+            return matches.count == 1 ? command + matches[0] : command + commonPrefix(matches, fallback: prefix)
+        }
         let matches = Self.commands.filter { $0.hasPrefix(text) }
-        if matches.count == 1 { return matches[0] + (matches[0] == "theme" || matches[0] == "items" ? " " : "") }
+        if matches.count == 1 { return matches[0] + (["theme", "items", "queue"].contains(matches[0]) ? " " : "") }
         return commonPrefix(matches, fallback: text)
     }
 
@@ -291,6 +309,7 @@ public final class DeckApp {
         Chrome.titleBar(&buffer, state: state, snapshot: snapshot, context: context)
         let top = 1
         let bodyHeight = height - 3
+        state.viewRows = max(1, bodyHeight - 2)
         switch state.screen {
         case .main:
             MainScreen.draw(&buffer, state: &state, snapshot: snapshot, top: top, height: bodyHeight)

@@ -123,6 +123,10 @@ public struct DeckState: Sendable {
     public var tooSmall = false
     /// The key being handled, for actions that answer two keys differently (q and Ctrl-C).
     public var lastKey: Key?
+    /// Rows each pane showed in the last frame: PgUp and PgDn move by that much.
+    public var pageRows: [Pane: Int] = [:]
+    /// Rows the open full-screen view (log, detail) showed in the last frame.
+    public var viewRows = 20
     /// Items marked with Space: relaunch and cancel act on all of them.
     public var marked: Set<String> = []
     /// The link chosen in an item's detail view (relaunch of, relaunched as): Enter opens it.

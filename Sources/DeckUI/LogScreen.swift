@@ -83,6 +83,7 @@ struct LogScreen {
         let searchText = state.log.search.isEmpty ? "" : "  search /\(state.log.search)\(position)"
         buffer.box(x: 0, y: y, width: width, height: top + height - y, title: "Logs · \(streamName) · \(mode)\(state.log.wrap ? " · wrap" : "")\(searchText)", focused: true)
         guard inner.height > 0, inner.width > 0 else { return }
+        state.viewRows = inner.height
 
         let maxOffset = max(0, rowCount - inner.height)
         if state.log.follow { state.log.offset = maxOffset } else { state.log.offset = min(state.log.offset, maxOffset) }

@@ -42,9 +42,21 @@ struct MainScreen {
             let focused = state.focus == pane
             buffer.box(x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: title(pane, state: state, snapshot: snapshot),
                        focused: focused)
-            let table = self.table(pane, state: state, snapshot: snapshot, width: rect.width - 2)
+            var table = self.table(pane, state: state, snapshot: snapshot, width: rect.width - 2)
+            let order = state.sort[pane] ?? SortOrder(column: 0, reversed: false)
+            if let column = Rows.sortedColumn[pane].flatMap({ $0.indices.contains(order.column) ? $0[order.column] : nil }) {
+                // Every key sorts ascending first but age, newest first: its ages go up the list, so ▲ too.
+                table.sorted = (column, !order.reversed)
+            }
             state.scroll[pane] = table.draw(into: &buffer, x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: rect.height - 2,
                                             scroll: state.scroll[pane] ?? 0, focused: focused)
+            let visible = max(1, rect.height - 3)
+            state.pageRows[pane] = visible
+            if table.rowCount > visible, let selected = table.selected {
+                // Where the selection is in a long list, on the bottom border.
+                let position = " \(selected + 1)/\(table.rowCount) "
+                buffer.put(position, x: rect.x + rect.width - 2 - DisplayWidth.of(position), y: rect.y + rect.height - 1, role: .dim)
+            }
             if table.rowCount == 0 {
                 buffer.put(emptyText(pane, state: state, snapshot: snapshot), x: rect.x + 2, y: rect.y + 2, role: .dim, maxWidth: rect.width - 4)
             }
@@ -99,9 +111,8 @@ struct MainScreen {
         case .items:
             let rows = Rows.items(snapshot, state)
             let selected = state.selection[.items].flatMap { id in rows.firstIndex { $0.id == id } }
-            let idWidth = width >= 120 ? 26 : 12
             return TableView(
-                columns: [Column("ID", idWidth), Column("JOB", 0), Column("PRI", 8, drop: 5), Column("STATE", 9), Column("AGENT", 10, drop: 3),
+                columns: [Column("ID", 12, wide: 26), Column("JOB", 0), Column("PRI", 8, drop: 5), Column("STATE", 9), Column("AGENT", 10, drop: 3),
                           Column("AGE", 6, right: true, drop: 4), Column("DUR", 6, right: true, drop: 2), Column("PROGRESS", 16, drop: 1)],
                 rowCount: rows.count, selected: selected,
                 row: { index in
@@ -109,8 +120,7 @@ struct MainScreen {
                     let agentName = item.agentID.map { id in snapshot.agents.first { $0.id == id }?.name ?? String(id.suffix(6)) } ?? "-"
                     // Ids cut from the front: the end tells items of one batch apart (and the CLI takes a suffix).
                     let marked = state.marked.contains(item.id)
-                    let id = idWidth >= 26 && !marked ? item.id : (marked ? "✓" : "…") + String(item.id.suffix(idWidth - 1))
-                    return [TableCell(id, marked ? .mark : .normal),
+                    return [TableCell(marked ? item.id + "✓" : item.id, marked ? .mark : .normal, cutFromFront: true),
                             TableCell(item.jobReference), TableCell(item.priority.rawValue, item.priority.rank <= 1 ? .mark : .normal),
                             TableCell(item.state.rawValue, LiveStatus.isAdrift(item, snapshot) ? .flashWarn : .state(item.state)), TableCell(agentName),
                             TableCell(Durations.short(snapshot.now.timeIntervalSince(item.timestamps.enqueued))),

@@ -38,6 +38,22 @@ public enum Rows {
     }
 
     public static let itemSortColumns = ["age", "job", "priority", "state", "agent"]
+
+    /// States in the order an item lives them, failures first: what a user sorting by state looks for.
+    static func stateRank(_ state: ItemState) -> Int {
+        switch state {
+        case .failed: 0
+        case .queued: 1
+        case .leased: 2
+        case .building: 3
+        case .running: 4
+        case .succeeded: 5
+        case .cancelled: 6
+        }
+    }
+
+    /// The table column each sort key is shown on (for its ▲/▼), per pane.
+    static let sortedColumn: [Pane: [Int]] = [.queues: [0, 1, 2, 3, 5], .items: [5, 1, 2, 3, 4], .agents: [0, 1, 2, 4]]
     public static let queueSortColumns = ["name", "target", "queued", "running", "failed"]
     public static let agentSortColumns = ["name", "host", "state", "heartbeat"]
 
@@ -52,16 +68,21 @@ public enum Rows {
         // Positions into the list, never copies of the items; nil means the list itself, newest first.
         var positions: [Int32]?
         if !filter.isEmpty {
+            // What the row shows: the agent's name, not its id.
+            let agentNames = Dictionary(snapshot.agents.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
             positions = list.indices.filter { index in
                 let item = list[index]
-                return filter.matches("\(item.id) \(item.jobReference) \(item.priority) \(item.state) \(item.agentID ?? "")")
+                let agent = item.agentID.map { agentNames[$0] ?? String($0.suffix(6)) } ?? "-"
+                return filter.matches("\(item.id) \(item.jobReference) \(item.priority) \(item.state) \(agent)")
             }.map { Int32($0) }
         }
+        // Text ascending first, state in its lifecycle with failures first; "age" (the default) newest first.
+        let names = Dictionary(snapshot.agents.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         let by: ((LaunchItem, LaunchItem) -> Bool)? = switch order.column {
-        case 1: { ($0.jobName, $0.jobVersion, $0.id) > ($1.jobName, $1.jobVersion, $1.id) }
-        case 2: { ($0.priority.rank, $0.id) < ($1.priority.rank, $1.id) }
-        case 3: { ($0.state.rawValue, $0.id) > ($1.state.rawValue, $1.id) }
-        case 4: { ($0.agentID ?? "", $0.id) > ($1.agentID ?? "", $1.id) }
+        case 1: { ($0.jobName, $0.jobVersion, $1.id) < ($1.jobName, $1.jobVersion, $0.id) }
+        case 2: { ($0.priority.rank, $1.id) < ($1.priority.rank, $0.id) }
+        case 3: { (stateRank($0.state), $1.id) < (stateRank($1.state), $0.id) }
+        case 4: { (($0.agentID.flatMap { names[$0] }) ?? "~", $1.id) < (($1.agentID.flatMap { names[$0] }) ?? "~", $0.id) }
         default: nil
         }
         if let by {
@@ -88,13 +109,24 @@ public enum Rows {
             let ascending: Bool
             switch order.column {
             case 1: ascending = (a.host, a.name) < (b.host, b.name)
-            case 2: ascending = (a.state.rawValue, a.name) < (b.state.rawValue, b.name)
+            case 2: ascending = (agentStateRank(a.state), a.name) < (agentStateRank(b.state), b.name)
             case 3: ascending = a.lastHeartbeat > b.lastHeartbeat
             default: ascending = (a.name, a.id) < (b.name, b.id)
             }
             return order.reversed ? !ascending : ascending
         }
         return rows
+    }
+
+    /// Lost agents first, then the ones at work.
+    static func agentStateRank(_ state: AgentState) -> Int {
+        switch state {
+        case .lost: 0
+        case .busy: 1
+        case .draining: 2
+        case .idle: 3
+        case .stopped: 4
+        }
     }
 
     public static func jobs(_ snapshot: DeckSnapshot, _ state: DeckState) -> [JobSummary] {

@@ -2,13 +2,16 @@
 public struct Column: Sendable {
     public var title: String
     public var width: Int
+    /// The width it takes when the pane has room to spare (a full id), before the flexible column gets the rest.
+    public var wideWidth: Int
     public var alignRight: Bool
     /// Narrow panes drop columns, highest number first; 0 never goes.
     public var dropOrder: Int
 
-    public init(_ title: String, _ width: Int, right: Bool = false, drop: Int = 0) {
+    public init(_ title: String, _ width: Int, wide: Int? = nil, right: Bool = false, drop: Int = 0) {
         self.title = title
         self.width = width
+        wideWidth = max(width, wide ?? width)
         alignRight = right
         dropOrder = drop
     }
@@ -18,10 +21,13 @@ public struct Column: Sendable {
 public struct TableCell: Sendable {
     public var text: String
     public var role: Role
+    /// Too long for its column, it loses its front (`…` + the end), as ids do: their end tells a batch's items apart.
+    public var cutFromFront = false
 
-    public init(_ text: String, _ role: Role = .normal) {
+    public init(_ text: String, _ role: Role = .normal, cutFromFront: Bool = false) {
         self.text = text
         self.role = role
+        self.cutFromFront = cutFromFront
     }
 }
 
@@ -33,6 +39,8 @@ struct TableView {
     var selected: Int?
     var row: (Int) -> [TableCell]
     var flashes: (Int) -> Bool = { _ in false }
+    /// The column the rows are sorted by, and whether its values go up (▲) or down (▼) the list.
+    var sorted: (column: Int, ascending: Bool)?
 
     /// Draws in the rectangle (inside a border) and returns the first visible row.
     func draw(into buffer: inout ScreenBuffer, x: Int, y: Int, width: Int, height: Int, scroll: Int, focused: Bool) -> Int {
@@ -40,7 +48,9 @@ struct TableView {
         let widths = layout(width)
         var column = x
         for (index, spec) in columns.enumerated() where widths[index] > 0 {
-            buffer.put(DisplayWidth.fit(spec.title, to: widths[index]), x: column, y: y, role: .header, attributes: [.bold])
+            let arrow = sorted.map { $0.column == index ? ($0.ascending ? "▲" : "▼") : "" } ?? ""
+            let title = DisplayWidth.fit(spec.title + arrow, to: widths[index])
+            buffer.put(title, x: column, y: y, role: .header, attributes: [.bold])
             column += widths[index] + 1
         }
         let visible = height - 1
@@ -56,7 +66,8 @@ struct TableView {
             for (columnIndex, spec) in columns.enumerated() where widths[columnIndex] > 0 {
                 let cell = columnIndex < cells.count ? cells[columnIndex] : TableCell("")
                 let text = spec.alignRight ? String(repeating: " ", count: max(0, widths[columnIndex] - DisplayWidth.of(cell.text))) + cell.text : cell.text
-                buffer.put(DisplayWidth.truncate(text, to: widths[columnIndex]), x: cellX, y: rowY, role: cell.role,
+                let shown = cell.cutFromFront ? DisplayWidth.truncateFront(text, to: widths[columnIndex]) : DisplayWidth.truncate(text, to: widths[columnIndex])
+                buffer.put(shown, x: cellX, y: rowY, role: cell.role,
                            attributes: cell.role.isState && cell.role == .stateFailed ? [.bold] : [])
                 cellX += widths[columnIndex] + 1
             }
@@ -72,23 +83,29 @@ struct TableView {
     static let flexibleMinimum = 16
 
     /// Fixed widths first; the flexible column takes the rest. When the pane is too narrow for the flexible
-    /// column's minimum, optional columns go (highest drop order first); whatever still does not fit is cut.
+    /// column's minimum, optional columns go (highest drop order first); a dropped column takes no separator either.
+    /// Room to spare goes to the columns that want more (a full id) before the flexible column pads itself out;
+    /// whatever still does not fit is cut.
     func layout(_ width: Int) -> [Int] {
         var widths = columns.map(\.width)
         var dropped = Set<Int>()
-        func fixedWidth() -> Int {
+        func used() -> Int {
             widths.indices.filter { !dropped.contains($0) && widths[$0] > 0 }.reduce(0) { $0 + widths[$1] + 1 }
         }
         let candidates = columns.indices.filter { columns[$0].dropOrder > 0 }.sorted { columns[$0].dropOrder > columns[$1].dropOrder }
-        for candidate in candidates where fixedWidth() + Self.flexibleMinimum > width {
+        for candidate in candidates where used() + Self.flexibleMinimum > width {
             dropped.insert(candidate)
         }
         for index in dropped { widths[index] = 0 }
+        for index in columns.indices where !dropped.contains(index) && columns[index].wideWidth > widths[index] {
+            let spare = width - used() - Self.flexibleMinimum
+            if spare >= columns[index].wideWidth - widths[index] { widths[index] = columns[index].wideWidth }
+        }
         if let flexible = columns.firstIndex(where: { $0.width == 0 }) {
-            widths[flexible] = max(4, width - fixedWidth())
+            widths[flexible] = max(4, width - used())
         }
         var total = 0
-        for index in widths.indices {
+        for index in widths.indices where widths[index] > 0 {
             if total + widths[index] > width { widths[index] = max(0, width - total) }
             total += widths[index] + 1
         }

@@ -164,7 +164,7 @@ import Testing
             (["agent", "--queue", "q", "--heartbeat-seconds", "40", "--lease-seconds", "90"], "--heartbeat-seconds: 40.0 is outside 0.01..10 seconds"),
             (["agent", "--queue", "q", "--drain-seconds", "1e300"], "--drain-seconds: 1e+300 is outside 0..86400 seconds"),
             (["items", "--limit", "-1"], "--limit: must be at least 1, got -1"),
-            (["agent", "--queue", "k8s"], "--queue: queue k8s targets kubernetes, which agents cannot run yet"),
+            (["agent", "--queue", "k8s"], "--queue: cannot serve k8s: agents cannot run kubernetes queues yet"),
             (["enqueue", "t", "--queue", "q", "--count", "-3"], "--count: must be 1 to 10000, got -3"),
         ]
         for (arguments, fragment) in cases {

@@ -135,7 +135,11 @@ import Testing
         tmux.run(["resize-window", "-t", "deck", "-x", "100", "-y", "30"])
         #expect(await tmux.waitFor("[3] Agents"), "\(tmux.screen)")
 
-        // Quit: the terminal is back in its normal mode.
+        // Quit with nothing in flight (so no question is asked): the terminal is back in its normal mode.
+        #expect(await eventually(timeout: 30) { (try? await cli.items().values.allSatisfy { $0["state"] as? String == "succeeded" }) ?? false })
+        #expect(await eventually(timeout: 10) {
+            tmux.screen.split(separator: "\n").contains { $0.contains("dashboard-") && $0.contains(" idle ") && $0.contains(" 0/") }
+        }, "\(tmux.screen)")
         tmux.keys("q")
         #expect(await tmux.waitFor("DASHBOARD-EXITED"), "\(tmux.screen)")
         let modes = try String(contentsOf: after, encoding: .utf8)

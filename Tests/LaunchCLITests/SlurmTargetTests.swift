@@ -108,11 +108,12 @@ import Testing
         try await setUp(cli, script: "#!/bin/sh\necho ran\n")
         let config = try cli.write("exclusive.yaml", "resource:\n  extra_args: [--exclusive]\n")
         #expect(try await cli.run("queue", "create", "whole-node", "--target", "slurm", "--config", config.path).status == 0)
-        // Another user of the cluster holds the whole node for a while.
+        // Another user of the cluster holds the whole node until the test has seen the item wait; a fixed
+        // short hold raced a slow agent start (the blocker was gone before the item's job was submitted).
         let blockerName = "blocker-\(UUID().uuidString.prefix(8))"
         let blocker = Process()
         blocker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        blocker.arguments = ["srun", "--exclusive", "--job-name", blockerName, "sleep", "4"]
+        blocker.arguments = ["srun", "--exclusive", "--job-name", blockerName, "sleep", "300"]
         blocker.standardOutput = FileHandle.nullDevice
         blocker.standardError = FileHandle.nullDevice
         try blocker.run()
@@ -134,6 +135,7 @@ import Testing
         let pending = try #require(try await message())
         #expect(pending.hasPrefix("Slurm job "))
         #expect(try await cli.state(id) == "running")
+        _ = try await programOutput(["scancel", "--name", blockerName])
         #expect(try await eventually(timeout: 60) { try await cli.state(id) == "succeeded" })
         #expect(try await message() == pending.replacingOccurrences(of: " pending", with: " running"))
     }
