@@ -294,7 +294,9 @@ public enum ActionTable {
             jobName = name
             queueName = queueName ?? snapshot.queues.first?.queue.name
         default:
-            break
+            // On the main screen the form starts on the job of the selected item, when it is in this queue: the
+            // usual next step after watching one run is another of the same job.
+            if let selected = state.selection[.items].flatMap(snapshot.item), selected.queue == queueName { jobName = selected.jobName }
         }
         if let item { queueName = item.queue }
         guard let name = queueName, let row = snapshot.queue(name) else { return }

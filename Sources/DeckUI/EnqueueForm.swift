@@ -82,11 +82,16 @@ public struct EnqueueForm: Sendable {
 
     public func value(_ field: FieldKind) -> String {
         switch field {
-        case .job: selectedJob?.name ?? "(no jobs: create one with launchdeck job create)"
-        case .version: version.map { "v\($0)" } ?? "latest" + (selectedJob.map { " (v\($0.latest.version))" } ?? "")
-        case .priority: priority.rawValue
-        case .variable(let name): values[name] ?? ""
-        case .overrides: overrides
+        case .job: return selectedJob?.name ?? "(no jobs: create one with launchdeck job create)"
+        case .version: return version.map { "v\($0)" } ?? "latest" + (selectedJob.map { " (v\($0.latest.version))" } ?? "")
+        case .priority: return priority.rawValue
+        case .variable(let name):
+            let text = values[name] ?? ""
+            if text.isEmpty, enumChoices(name)?.first == "", let fallback = variables.first(where: { $0.name == name })?.shownDefault {
+                return "default (\(fallback.displayText))"
+            }
+            return text
+        case .overrides: return overrides
         }
     }
 
@@ -96,6 +101,9 @@ public struct EnqueueForm: Sendable {
         case .job, .version, .priority: return "←/→ to choose"
         case .variable(let name):
             guard let variable = variables.first(where: { $0.name == name }) else { return "" }
+            if enumChoices(name) != nil {
+                return "←/→ to choose: " + variable.values.joined(separator: " | ") + (variable.description.isEmpty ? "" : " · \(variable.description)")
+            }
             let fallback = variable.shownDefault.map { "default \($0.displayText)" } ?? "required"
             return "\(variable.boundsText), \(fallback)" + (variable.description.isEmpty ? "" : " · \(variable.description)")
         case .overrides: return "KEY=VALUE …, hyperparameters"
@@ -105,8 +113,26 @@ public struct EnqueueForm: Sendable {
     public func isChoice(_ field: FieldKind) -> Bool {
         switch field {
         case .job, .version, .priority: true
-        default: false
+        case .variable(let name): enumChoices(name) != nil
+        case .overrides: false
         }
+    }
+
+    /// An enum variable's values to cycle through, led by "" (the default) when it has one: a typo cannot reach
+    /// the server, and leaving it alone keeps the queue's default.
+    func enumChoices(_ name: String) -> [String]? {
+        guard let variable = variables.first(where: { $0.name == name }), variable.type == .enum, !variable.values.isEmpty else { return nil }
+        return (variable.defaultValue == nil ? [] : [""]) + variable.values
+    }
+
+    /// The selected version's hyperparameters as the job records them, which overrides replace key by key; secret
+    /// ones show the marker. Only the latest version's spec is at hand, so an older version says so instead.
+    public var defaultHyperparameters: String {
+        guard let job = selectedJob else { return "" }
+        guard version == nil || version == job.latest.version else { return "the job's defaults: see job describe \(job.name):v\(version!)" }
+        let shown = SecretRedactor.redact(job.latest.spec.hyperparameters)
+        guard !shown.isEmpty else { return "the job has no default hyperparameters" }
+        return "defaults: " + shown.keys.sorted().map { "\($0)=\(shown[$0]!.literalText)" }.joined(separator: " ")
     }
 
     public mutating func handle(_ key: Key) -> Outcome {
@@ -156,7 +182,12 @@ public struct EnqueueForm: Sendable {
             let all = Priority.allCases
             let index = all.firstIndex(of: priority) ?? 0
             priority = all[(index + step + all.count) % all.count]
-        default:
+        case .variable(let name):
+            guard let choices = enumChoices(name) else { return }
+            let index = choices.firstIndex(of: values[name] ?? "") ?? (forward ? choices.count - 1 : 0)
+            values[name] = choices[(index + step + choices.count) % choices.count]
+            errors[field] = nil
+        case .overrides:
             break
         }
     }

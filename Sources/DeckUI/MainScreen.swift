@@ -39,27 +39,30 @@ struct MainScreen {
         let rects = layout(width: buffer.width, top: top, height: height, focus: state.focus)
         for pane in Pane.allCases {
             guard let rect = rects[pane] else { continue }
-            let focused = state.focus == pane
-            buffer.box(x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: title(pane, state: state, snapshot: snapshot),
-                       focused: focused)
-            var table = self.table(pane, state: state, snapshot: snapshot, width: rect.width - 2)
-            let order = state.sort[pane] ?? SortOrder(column: 0, reversed: false)
-            if let column = Rows.sortedColumn[pane].flatMap({ $0.indices.contains(order.column) ? $0[order.column] : nil }) {
-                // Every key sorts ascending first but age, newest first: its ages go up the list, so ▲ too.
-                table.sorted = (column, !order.reversed)
-            }
-            state.scroll[pane] = table.draw(into: &buffer, x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: rect.height - 2,
-                                            scroll: state.scroll[pane] ?? 0, focused: focused)
-            let visible = max(1, rect.height - 3)
-            state.pageRows[pane] = visible
-            if table.rowCount > visible, let selected = table.selected {
-                // Where the selection is in a long list, on the bottom border.
-                let position = " \(selected + 1)/\(table.rowCount) "
-                buffer.put(position, x: rect.x + rect.width - 2 - DisplayWidth.of(position), y: rect.y + rect.height - 1, role: .dim)
-            }
-            if table.rowCount == 0 {
-                buffer.put(emptyText(pane, state: state, snapshot: snapshot), x: rect.x + 2, y: rect.y + 2, role: .dim, maxWidth: rect.width - 4)
-            }
+            drawPane(pane, in: rect, &buffer, state: &state, snapshot: snapshot, focused: state.focus == pane)
+        }
+    }
+
+    static func drawPane(_ pane: Pane, in rect: Rect, _ buffer: inout ScreenBuffer, state: inout DeckState, snapshot: DeckSnapshot, focused: Bool) {
+        buffer.box(x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: title(pane, state: state, snapshot: snapshot),
+                   focused: focused)
+        var table = self.table(pane, state: state, snapshot: snapshot, width: rect.width - 2)
+        let order = state.sort[pane] ?? SortOrder(column: 0, reversed: false)
+        if let column = Rows.sortedColumn[pane].flatMap({ $0.indices.contains(order.column) ? $0[order.column] : nil }) {
+            // Every key sorts ascending first but age, newest first: its ages go up the list, so ▲ too.
+            table.sorted = (column, !order.reversed)
+        }
+        state.scroll[pane] = table.draw(into: &buffer, x: rect.x + 1, y: rect.y + 1, width: rect.width - 2, height: rect.height - 2,
+                                        scroll: state.scroll[pane] ?? 0, focused: focused)
+        let visible = max(1, rect.height - 3)
+        state.pageRows[pane] = visible
+        if table.rowCount > visible, let selected = table.selected {
+            // Where the selection is in a long list, on the bottom border.
+            let position = " \(selected + 1)/\(table.rowCount) "
+            buffer.put(position, x: rect.x + rect.width - 2 - DisplayWidth.of(position), y: rect.y + rect.height - 1, role: .dim)
+        }
+        if table.rowCount == 0 {
+            buffer.put(emptyText(pane, state: state, snapshot: snapshot), x: rect.x + 2, y: rect.y + 2, role: .dim, maxWidth: rect.width - 4)
         }
     }
 
@@ -144,7 +147,12 @@ struct MainScreen {
                     case .stopped: .dim
                     }
                     let inFlight = LiveStatus.jobs(agent, snapshot)
-                    return [TableCell(agent.name), TableCell(agent.host), TableCell(LiveStatus.state(agent, snapshot).rawValue, role),
+                    // What it was asked to serve and cannot, on the name itself as for paused queues: narrow layouts
+                    // drop the QUEUES column, and this must show at every width.
+                    let unserved = (agent.environment.unservedQueues ?? [:]).keys.sorted()
+                    let name = unserved.isEmpty ? TableCell(agent.name)
+                        : TableCell("\(agent.name) ⚠ cannot serve \(unserved.joined(separator: ","))", .flashWarn)
+                    return [name, TableCell(agent.host), TableCell(LiveStatus.state(agent, snapshot).rawValue, role),
                             TableCell("\(inFlight)/\(agent.maxJobs)"),
                             TableCell(Durations.short(snapshot.now.timeIntervalSince(agent.lastHeartbeat))),
                             queuesCell(agent)]

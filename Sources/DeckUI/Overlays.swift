@@ -118,7 +118,9 @@ enum Overlays {
             lines.append("")
         }
         let labelWidth = min(24, form.fields.map { DisplayWidth.of(form.label($0)) }.max() ?? 8)
+        var focusLine = 0
         for (index, field) in form.fields.enumerated() {
+            if index == form.focus { focusLine = lines.count }
             let marker = index == form.focus ? "›" : " "
             let value = form.value(field)
             let shown = form.isChoice(field) ? "‹ \(value) ›" : value + (index == form.focus ? "▏" : "")
@@ -131,9 +133,37 @@ enum Overlays {
                 lines.append("    \(form.hint(field))")
                 roles[lines.count - 1] = .hint
             }
+            if field == .overrides {
+                // Beside the overrides, what they override.
+                lines.append("    " + form.defaultHyperparameters)
+                roles[lines.count - 1] = .hint
+            }
         }
-        lines.append("")
-        lines.append("Enter: enqueue   Tab/↑↓: field   ←/→: choose   Esc: cancel")
+        let keys = "Enter: enqueue   Tab/↑↓: field   ←/→: choose   Esc: cancel"
+        // Taller than the screen: a window of the fields that keeps the focused one (its value and its hint) in
+        // sight, says how many lines are above and below, and keeps the keys line.
+        let rows = max(1, buffer.height - 2)
+        if lines.count + 2 > rows, rows >= 4 {
+            let body = rows - 1
+            let start = max(0, min(focusLine - (body - 2) / 2, lines.count - body))
+            var window = Array(lines[start..<min(lines.count, start + body)])
+            var shifted: [Int: Role] = [:]
+            for (index, role) in roles where index >= start && index < start + body { shifted[index - start] = role }
+            if start > 0 {
+                window[0] = "↑ \(start + 1) lines above"
+                shifted[0] = .hint
+            }
+            let below = lines.count - (start + window.count)
+            if below > 0 {
+                window[window.count - 1] = "↓ \(below + 1) lines below"
+                shifted[window.count - 1] = .hint
+            }
+            lines = window
+            roles = shifted
+        } else {
+            lines.append("")
+        }
+        lines.append(keys)
         let title = form.relaunchOf.map { "Relaunch \($0) with changes" } ?? "Enqueue on \(form.queue)"
         let box = panel(&buffer, title: title, lines: lines, extraRows: 0, minWidth: 60)
         for (index, role) in roles where index < box.height - 2 {

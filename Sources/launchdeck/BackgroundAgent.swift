@@ -29,6 +29,10 @@ enum BackgroundAgent {
         posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, logFile.path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO)
+        // Nothing else of ours may outlive us in the agent: a pipe the caller reads our output or our exit from
+        // (`$(launchdeck agent --detach)`, Foundation's Process) would otherwise stay open as long as the agent
+        // runs, and the caller would wait for it.
+        for descriptor in inheritedDescriptors() { posix_spawn_file_actions_addclose(&actions, descriptor) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -45,5 +49,15 @@ enum BackgroundAgent {
             throw CommandExit(code: 1, message: "cannot start the agent in the background: \(String(cString: strerror(result)))")
         }
         return Started(pid: pid, logFile: logFile)
+    }
+
+    /// Descriptors above stderr that a spawned program would inherit (open, without close-on-exec).
+    static func inheritedDescriptors() -> [Int32] {
+        let listed = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return listed.compactMap(Int32.init).filter { descriptor in
+            guard descriptor > STDERR_FILENO else { return false }
+            let flags = fcntl(descriptor, F_GETFD)
+            return flags >= 0 && flags & FD_CLOEXEC == 0
+        }
     }
 }

@@ -17,7 +17,9 @@ struct DashboardCommand: AsyncParsableCommand {
 
     @Flag(help: "Print one snapshot of the views and exit: 0, or 3 when an agent is lost or a queue failed items in the last hour.")
     var once = false
-    @Option(help: "With --once: text or json.") var output: OnceFormat = .text
+    @Option(name: [.short, .long], help: "With --once: text or json.") var output: OnceFormat = .text
+    @Option(help: "The queue selected at start; with --once, the one whose items are listed (default: the first queue as text, every queue as json).")
+    var queue: String?
     @Flag(help: "Hide every action that changes anything.") var readOnly = false
     @Option(parsing: .unconditional, help: "Seconds between backend polls.") var refresh: Double = 2
     @Option(help: "Theme name (themes/ or $XDG_CONFIG_HOME/launchdeck/themes).") var theme: String = "default"
@@ -34,7 +36,10 @@ struct DashboardCommand: AsyncParsableCommand {
             guard let snapshot = await store.poll(force: true), snapshot.error == nil else {
                 throw CommandExit(code: 1, message: "backend unreachable: \(await store.snapshot.error ?? "unknown error")")
             }
-            try OnceReport.print(snapshot, format: output)
+            if let queue, snapshot.queue(queue) == nil {
+                throw ValidationFailure([ValidationIssue(path: "--queue", message: "no queue named \(queue.escapedForMessage)")])
+            }
+            try OnceOutput.print(snapshot, format: output, queue: queue, context: context.directory.url.path)
             if snapshot.needsAttention { throw CommandExit(code: 3, message: nil) }
             return
         }
@@ -58,6 +63,7 @@ struct DashboardCommand: AsyncParsableCommand {
         var state = DeckState(readOnly: readOnly)
         state.themeName = theme
         state.ownAgent = ownAgent?.id
+        if let queue { state.selection[.queues] = queue }
         let app = DeckApp(state: state)
         app.themeNames = catalog.names
         app.context = context.directory.url.path
@@ -128,9 +134,9 @@ struct DashboardCommand: AsyncParsableCommand {
     }
 }
 
-/// `launchdeck --once`: the same views as text (the main screen rendered once), or JSON.
-enum OnceReport {
-    static func print(_ snapshot: DeckSnapshot, format: DashboardCommand.OnceFormat) throws {
+/// `launchdeck --once`: the main screen's panes as text (`OnceReport`), or the same records as JSON.
+enum OnceOutput {
+    static func print(_ snapshot: DeckSnapshot, format: DashboardCommand.OnceFormat, queue: String?, context: String) throws {
         switch format {
         case .json:
             struct Report: Encodable {
@@ -139,22 +145,20 @@ enum OnceReport {
                 var items: [ItemRecord]
                 var agents: [AgentRecord]
                 var needsAttention: Bool
+                var attention: Attention
                 enum CodingKeys: String, CodingKey {
-                    case updatedAt = "updated_at", queues, items, agents, needsAttention = "needs_attention"
+                    case updatedAt = "updated_at", queues, items, agents, needsAttention = "needs_attention", attention
                 }
             }
-            let items = snapshot.items.values.flatMap { $0 }.sorted { $0.timestamps.enqueued < $1.timestamps.enqueued }
+            let lists = queue.map { [snapshot.items[$0] ?? ItemList()] } ?? Array(snapshot.items.values)
+            let items = lists.flatMap { $0 }.sorted { $0.timestamps.enqueued < $1.timestamps.enqueued }
             Swift.print(try JSONOutput.encode(Report(updatedAt: snapshot.updatedAt,
                                                      queues: snapshot.queues.map { QueueRecord($0.queue, depth: $0.depth) },
                                                      items: items.map { ItemRecord($0) }, agents: snapshot.agents.map(AgentRecord.init),
-                                                     needsAttention: snapshot.needsAttention)))
+                                                     needsAttention: snapshot.needsAttention, attention: Attention(snapshot))))
         case .text:
-            let app = DeckApp()
-            app.receive(snapshot)
             let width = Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 140
-            let rows = snapshot.queues.count + snapshot.agents.count + (snapshot.items[app.state.selectedQueue ?? ""]?.count ?? 0)
-            let height = max(DeckApp.minimumHeight, min(400, rows + 14))
-            Swift.print(app.render(width: max(DeckApp.minimumWidth, width), height: height).plainText)
+            Swift.print(OnceReport.render(snapshot, width: width, queue: queue, context: context).plainText)
         }
     }
 }
