@@ -69,19 +69,19 @@ public enum ActionTable {
             state.detailLink += 1
             return []
         },
-        Action([.character("s")], "sort by next column", scopes: panes) { state, _ in
+        Action([.character("s")], "sort by next column", scopes: panes) { state, snapshot in
             let count = [Rows.queueSortColumns.count, Rows.itemSortColumns.count, Rows.agentSortColumns.count][state.focus.rawValue]
             var order = state.sort[state.focus] ?? SortOrder(column: 0, reversed: false)
             order.column = (order.column + 1) % count
             state.sort[state.focus] = order
-            state.flash(.info, "sorted by \(sortName(state.focus, order))")
+            state.flash(.info, "sorted by \(sortName(state.focus, order))", now: snapshot.now)
             return []
         },
-        Action([.character("S")], "reverse sort", scopes: panes) { state, _ in
+        Action([.character("S")], "reverse sort", scopes: panes) { state, snapshot in
             var order = state.sort[state.focus] ?? SortOrder(column: 0, reversed: false)
             order.reversed.toggle()
             state.sort[state.focus] = order
-            state.flash(.info, "sorted by \(sortName(state.focus, order))")
+            state.flash(.info, "sorted by \(sortName(state.focus, order))", now: snapshot.now)
             return []
         },
         Action([.character("n")], "enqueue a job", scopes: [.pane(.queues), .pane(.items), .jobs], dangerous: true, hint: "enqueue",
@@ -178,9 +178,9 @@ public enum ActionTable {
             return []
         },
         Action([.character("c")], "copy the selected id to the clipboard (OSC 52)", scopes: [.pane(.items), .pane(.agents), .pane(.queues), .log],
-               disabledReason: { state, _ in copyTarget(state) == nil ? "nothing selected" : nil }) { state, _ in
+               disabledReason: { state, _ in copyTarget(state) == nil ? "nothing selected" : nil }) { state, snapshot in
             guard let id = copyTarget(state) else { return [] }
-            state.flash(.info, "copied \(id)")
+            state.flash(.info, "copied \(id)", now: snapshot.now)
             return [.copy(id)]
         },
         Action([.character("n")], "next match of the search", scopes: [.log],

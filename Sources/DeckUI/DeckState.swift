@@ -146,7 +146,8 @@ public struct DeckState: Sendable {
         if screens.count > 1 { screens.removeLast() }
     }
 
-    public mutating func flash(_ level: Flash.Level, _ text: String, now: Date = Date()) {
+    /// `now` is the snapshot's clock, the one flashes expire by (`DeckApp.expireFlash`).
+    public mutating func flash(_ level: Flash.Level, _ text: String, now: Date) {
         flash = Flash(level: level, text: text, at: now)
     }
 

@@ -153,6 +153,8 @@ public struct EnqueueForm: Sendable {
             guard isChoice(field) else { break }
             cycle(field, forward: key == .right)
         case .backspace:
+            // A choice holds one of its values, never a half-deleted one.
+            guard !isChoice(field) else { break }
             edit(field) { if !$0.isEmpty { $0.removeLast() } }
         case .character(let character):
             if isChoice(field) {
