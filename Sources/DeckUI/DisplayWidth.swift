@@ -13,8 +13,14 @@ public enum DisplayWidth {
 
     public static func of(_ text: String) -> Int {
         // Most text is printable ASCII, one column a byte: skip the per-character Unicode work for it.
-        if text.utf8.allSatisfy({ (0x20..<0x7F).contains($0) }) { return text.utf8.count }
+        if isPrintableASCII(text) { return text.utf8.count }
         return text.reduce(0) { $0 + of($1) }
+    }
+
+    /// One column per byte, nothing to make inert: the fast path of measuring, cutting and drawing.
+    @inline(__always)
+    static func isPrintableASCII(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
     }
 
     static func of(_ scalar: Unicode.Scalar) -> Int {
@@ -41,6 +47,9 @@ public enum DisplayWidth {
     /// Cuts text to at most `columns` display columns, ending in `…` when cut.
     public static func truncate(_ text: String, to columns: Int) -> String {
         guard columns > 0 else { return "" }
+        if isPrintableASCII(text) {
+            return text.utf8.count <= columns ? text : String(decoding: text.utf8.prefix(columns - 1), as: UTF8.self) + "…"
+        }
         guard of(text) > columns else { return text }
         var result = ""
         var used = 0
@@ -57,6 +66,9 @@ public enum DisplayWidth {
     /// whose end is the part that tells them apart.
     public static func truncateFront(_ text: String, to columns: Int) -> String {
         guard columns > 0 else { return "" }
+        if isPrintableASCII(text) {
+            return text.utf8.count <= columns ? text : "…" + String(decoding: text.utf8.suffix(columns - 1), as: UTF8.self)
+        }
         guard of(text) > columns else { return text }
         var kept: [Character] = []
         var used = 0

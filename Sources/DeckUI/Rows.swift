@@ -16,6 +16,21 @@ public struct ItemRows: RandomAccessCollection, Sendable {
     }
 }
 
+/// A pane's row ids in display order, without a copy of them (`Rows.ids`).
+public struct RowIDs: RandomAccessCollection {
+    public let count: Int
+    let id: (Int) -> String
+
+    init(count: Int, id: @escaping (Int) -> String) {
+        self.count = count
+        self.id = id
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+    public subscript(index: Int) -> String { id(index) }
+}
+
 /// The rows each pane shows, filtered and sorted. Item lists can hold 100,000 rows, so the result is cached per
 /// snapshot version, queue, filter and sort: a frame or a key press reuses it instead of sorting again.
 public enum Rows {
@@ -135,11 +150,19 @@ public enum Rows {
     }
 
     /// Ids of a pane's rows, in order, for moving the selection.
-    public static func ids(_ pane: Pane, _ snapshot: DeckSnapshot, _ state: DeckState) -> [String] {
+    /// The ids of a pane's rows, read from the rows on demand: a key press on a pane of 100,000 items must not copy
+    /// 100,000 ids out first (it did, and cost more than drawing the frame).
+    public static func ids(_ pane: Pane, _ snapshot: DeckSnapshot, _ state: DeckState) -> RowIDs {
         switch pane {
-        case .queues: queues(snapshot, state).map(\.queue.name)
-        case .items: items(snapshot, state).map(\.id)
-        case .agents: agents(snapshot, state).map(\.id)
+        case .queues:
+            let rows = queues(snapshot, state)
+            return RowIDs(count: rows.count) { rows[$0].queue.name }
+        case .items:
+            let rows = items(snapshot, state)
+            return RowIDs(count: rows.count) { rows[$0].id }
+        case .agents:
+            let rows = agents(snapshot, state)
+            return RowIDs(count: rows.count) { rows[$0].id }
         }
     }
 

@@ -39,6 +39,15 @@ public struct ScreenBuffer: Sendable {
         guard limit > 0 else { return 0 }
         let shown = DisplayWidth.truncate(text, to: limit)
         var column = x
+        if DisplayWidth.isPrintableASCII(shown) {
+            // Most of a frame: one cell per byte, none unsafe, none wide.
+            for byte in shown.utf8 {
+                guard column < width else { break }
+                if column >= 0 { self[column, y] = Cell(text: String(Character(Unicode.Scalar(byte))), role: role, attributes: attributes, isContinuation: false) }
+                column += 1
+            }
+            return column - x
+        }
         for character in shown {
             let characterWidth = DisplayWidth.of(character)
             let safe = character.unicodeScalars.contains { TerminalTextSafety.isUnsafe($0) } ? "?" : String(character)

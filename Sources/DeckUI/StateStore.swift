@@ -68,10 +68,9 @@ public actor StateStore {
     private var agents: [String: Agent] = [:]
     private var jobs: [JobSummary] = []
     private var itemsByQueue: [String: ItemList] = [:]
-    /// Agents of items in flight, by item id: the few that count toward each agent's load.
-    private var inFlight: [String: String] = [:]
-    /// When the leases of items in flight run out, by item id: a poll after one of them reclaims it.
-    private var leaseExpiry: [String: Date] = [:]
+    /// Items in flight, by item id: the few that count toward each agent's load, and when their leases run out (a
+    /// poll after one has reclaims it). One dictionary, so loading 100,000 items costs one lookup each.
+    private var inFlight: [String: (agent: String, leaseExpires: Date?)] = [:]
     static let pageSize = 2000
     private var polling = false
     private var failures = 0
@@ -132,7 +131,7 @@ public actor StateStore {
                 changes.agents = base.agents + after.agents
             } else {
                 let now = clock()
-                if leaseExpiry.values.contains(where: { $0 < now }) { await source.reclaimExpiredLeases() }
+                if inFlight.values.contains(where: { $0.leaseExpires.map { $0 < now } ?? false }) { await source.reclaimExpiredLeases() }
                 changes = try await source.changes(since: cursor)
             }
             var changed = Set<String>()
@@ -180,8 +179,11 @@ public actor StateStore {
     /// are kept in id order), appended when new (new items are the newest); only an out-of-order arrival costs a
     /// re-sort. No index by id is kept: with 100,000 items it would cost more memory than it saves time.
     private func apply(_ item: LaunchItem, resort: inout Set<String>) {
-        if item.state.isInFlight, let agent = item.agentID { inFlight[item.id] = agent } else { inFlight[item.id] = nil }
-        leaseExpiry[item.id] = item.state.isInFlight ? item.leaseExpiresAt : nil
+        if item.state.isInFlight, let agent = item.agentID {
+            inFlight[item.id] = (agent, item.leaseExpiresAt)
+        } else if !inFlight.isEmpty {
+            inFlight[item.id] = nil
+        }
         if let list = itemsByQueue[item.queue] {
             // Items never move between queues, so the item's own queue is the only place to look.
             let index = resort.contains(item.queue) ? list.firstIndex { $0.id == item.id } : list.index(ofID: item.id)
@@ -212,7 +214,7 @@ public actor StateStore {
             Self.row(queue, items: itemsByQueue[queue.name] ?? ItemList(), now: now)
         }
         next.items = itemsByQueue
-        for agent in inFlight.values { next.inFlightByAgent[agent, default: 0] += 1 }
+        for entry in inFlight.values { next.inFlightByAgent[entry.agent, default: 0] += 1 }
         let lostAfter = Agent.lostAfterSeconds
         // Agents that stopped more than 10 minutes ago, or were lost more than a day ago, are history: the pane
         // (and `--once`) leave them out; `launchdeck agent list` still shows them.
