@@ -78,8 +78,6 @@ final class ItemRun: Sendable {
     }
 
     private func runAttempt(slot: OutboxSlot?) async -> URL? {
-        await sink.append(.agent, AttemptLog.started(number: attempt.number, of: item.maxAttempts, agent: configuration.name,
-                                                     host: ProcessInfo.processInfo.hostName))
         let context: RunContext
         do {
             context = try await makeContext()

@@ -21,9 +21,17 @@ extension SQLiteBackend {
                 candidates += rows.map { (rank: $0[.priority], position: $0[.position], row: $0) }
             }
             let chosen = candidates.sorted { ($0.rank, $0.position) < ($1.rank, $1.position) }.prefix(max)
+            guard !chosen.isEmpty else { return [] }
+            // Each attempt's log begins with the line that names it, written here with the lease that starts it: in
+            // the agent it cost a write of its own per item (a fast job prints nothing else), and a host name lookup.
+            let holder = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, host FROM agents WHERE id = ?"), arguments: [agent])
+            let agentName: String = holder?["name"] ?? agent
+            let host: String = holder?["host"] ?? "?"
             return try chosen.map { candidate in
                 let item = try ItemLifecycle.lease(try SQLiteRows.item(candidate.row), to: agent, at: now, for: leaseFor)
-                try Self.persist(StoredItem(item), db, seq: seq, clearingProgress: true)
+                try Self.appendAgentLine(AttemptLog.started(number: item.attempts, of: item.maxAttempts, agent: agentName, host: host),
+                                         item: item.id, at: now, db)
+                try Self.persist(StoredItem(item), db, seq: seq, clearingProgress: true, loggedLines: 1)
                 return item
             }
         }
@@ -80,15 +88,21 @@ extension SQLiteBackend {
         return try rows.map { row in
             let item = try SQLiteRows.item(row)
             let reclaimed = ItemLifecycle.reclaim(item, at: now)
-            try persist(reclaimed, db, seq: seq)
-            // The item's log says so, where its attempts are read back (`AttemptLog`).
-            try db.cachedStatement(sql: "INSERT INTO item_logs (item_id, stream, at, line) VALUES (?, 'agent', ?, ?)").execute(arguments: [
-                item.id, now.timeIntervalSince1970,
-                AttemptLog.leaseLost(number: item.attempts, agent: item.agentID ?? "?", next: reclaimed.item.state),
-            ])
-            try db.cachedStatement(sql: "UPDATE items SET log_count = log_count + 1 WHERE id = ?").execute(arguments: [item.id])
+            // The item's log says so, where its attempts are read back (`AttemptLog`), naming the agent as its
+            // attempt line did.
+            let name = try item.agentID.flatMap { try String.fetchOne(db.cachedStatement(sql: "SELECT name FROM agents WHERE id = ?"), arguments: [$0]) }
+            try appendAgentLine(AttemptLog.leaseLost(number: item.attempts, agent: name ?? item.agentID ?? "?", next: reclaimed.item.state),
+                                item: item.id, at: now, db)
+            try persist(reclaimed, db, seq: seq, loggedLines: 1)
             return reclaimed.item
         }
+    }
+
+    /// A line of the agent stream, written by the store itself in the transaction that makes it true; the item's
+    /// `persist` in that transaction counts it (`loggedLines`).
+    static func appendAgentLine(_ line: String, item: String, at now: Date, _ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO item_logs (item_id, stream, at, line) VALUES (?, 'agent', ?, ?)")
+            .execute(arguments: [item, now.timeIntervalSince1970, line])
     }
 
     /// Until when no lease is reclaimed because the store was stalled (`noteStall`), or nil when reclaims run.
@@ -109,19 +123,20 @@ extension SQLiteBackend {
     }
 
     /// Writes what the lifecycle rules decided: every column a lease, report, reclaim or cancel can change.
-    static func persist(_ stored: StoredItem, _ db: Database, seq: Int64, clearingProgress: Bool = false) throws {
+    /// Writes an item's state; `loggedLines` counts lines the same transaction added to its log (`appendAgentLine`).
+    static func persist(_ stored: StoredItem, _ db: Database, seq: Int64, clearingProgress: Bool = false, loggedLines: Int = 0) throws {
         let item = stored.item
         let times = item.timestamps
         try db.cachedStatement(sql: """
             UPDATE items SET state = ?, attempts = ?, agent_id = ?, reclaimed_from = ?, lease_expires_at = ?, leased_at = ?,
                              building_at = ?, running_at = ?, finished_at = ?, updated_at = ?, exit_code = ?, error = ?,
-                             progress = CASE WHEN ? THEN NULL ELSE progress END, changed_seq = ?
+                             progress = CASE WHEN ? THEN NULL ELSE progress END, changed_seq = ?, log_count = log_count + ?
             WHERE id = ?
             """).execute(arguments: [
                 item.state.rawValue, item.attempts, item.agentID, stored.reclaimedFrom, item.leaseExpiresAt?.timeIntervalSince1970,
                 times.leased?.timeIntervalSince1970, times.building?.timeIntervalSince1970, times.running?.timeIntervalSince1970,
                 times.finished?.timeIntervalSince1970, times.updated.timeIntervalSince1970, item.exitCode, item.error,
-                clearingProgress, seq, item.id,
+                clearingProgress, seq, loggedLines, item.id,
             ])
     }
 }

@@ -29,8 +29,13 @@ import Testing
 
         let now = try await store.backend.item(id: item.id)
         #expect(now.state == .leased && now.agentID == "b" && now.attempts == 2 && now.progress == nil)
-        // The late line never landed; the log has only the store's own word on the lost attempt.
-        #expect(try await store.backend.logs(itemID: item.id, tail: nil).map(\.text) == [AttemptLog.leaseLost(number: 1, agent: "a", next: .queued)])
+        // The late line never landed; the log has only the store's own words: each lease's attempt line, and the
+        // lost attempt between them.
+        #expect(try await store.backend.logs(itemID: item.id, tail: nil).map(\.text) == [
+            AttemptLog.started(number: 1, of: now.maxAttempts, agent: "a", host: "?"),
+            AttemptLog.leaseLost(number: 1, agent: "a", next: .queued),
+            AttemptLog.started(number: 2, of: now.maxAttempts, agent: "b", host: "?"),
+        ])
         try await store.backend.reportState(second, to: .succeeded, exitCode: 0, error: nil)
         #expect(try await store.backend.item(id: item.id).state == .succeeded)
     }
