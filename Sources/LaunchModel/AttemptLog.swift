@@ -31,9 +31,15 @@ public enum AttemptLog {
                 entries.append(Entry(number: number, agent: String(text[on.upperBound..<host.lowerBound]),
                                      host: String(text[host.upperBound...].dropLast()), at: line.at))
             } else if text.hasPrefix("attempt "), let lost = text.range(of: " lost its lease: "),
-                      let number = Int(text.dropFirst("attempt ".count).prefix { $0.isNumber }),
-                      let index = entries.lastIndex(where: { $0.number == number }) {
-                entries[index].outcome = "lost its lease: " + text[lost.upperBound...]
+                      let number = Int(text.dropFirst("attempt ".count).prefix { $0.isNumber }) {
+                let outcome = "lost its lease: " + text[lost.upperBound...]
+                if let index = entries.lastIndex(where: { $0.number == number }) {
+                    entries[index].outcome = outcome
+                } else if let open = text.range(of: " (agent "), open.upperBound <= lost.lowerBound {
+                    // Lost before it began its work, so no line began it: the lost line names its agent.
+                    entries.append(Entry(number: number, agent: String(text[open.upperBound..<lost.lowerBound].dropLast()), host: "?",
+                                         at: line.at, outcome: outcome))
+                }
             }
         }
         return entries

@@ -21,17 +21,9 @@ extension SQLiteBackend {
                 candidates += rows.map { (rank: $0[.priority], position: $0[.position], row: $0) }
             }
             let chosen = candidates.sorted { ($0.rank, $0.position) < ($1.rank, $1.position) }.prefix(max)
-            guard !chosen.isEmpty else { return [] }
-            // Each attempt's log begins with the line that names it, written here with the lease that starts it: in
-            // the agent it cost a write of its own per item (a fast job prints nothing else), and a host name lookup.
-            let holder = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, host FROM agents WHERE id = ?"), arguments: [agent])
-            let agentName: String = holder?["name"] ?? agent
-            let host: String = holder?["host"] ?? "?"
             return try chosen.map { candidate in
                 let item = try ItemLifecycle.lease(try SQLiteRows.item(candidate.row), to: agent, at: now, for: leaseFor)
-                try Self.appendAgentLine(AttemptLog.started(number: item.attempts, of: item.maxAttempts, agent: agentName, host: host),
-                                         item: item.id, at: now, db)
-                try Self.persist(StoredItem(item), db, seq: seq, clearingProgress: true, loggedLines: 1)
+                try Self.persist(StoredItem(item), db, seq: seq, clearingProgress: true)
                 return item
             }
         }
@@ -63,7 +55,20 @@ extension SQLiteBackend {
         return try await write { db, seq in
             let stored = try Self.storedItem(attempt.item, db)
             let result = try ItemLifecycle.report(stored, from: attempt, to: state, exitCode: exitCode, error: error, at: now)
-            if case .changed(let next) = result { try Self.persist(next, db, seq: seq) }
+            if case .changed(let next) = result {
+                // Each attempt's log begins with the line that names it (agent and host, from the agent's record),
+                // written with the attempt's first move into its work rather than with its lease: the lease is the
+                // one write every agent contends for, and this one happens anyway. An attempt that ends before it
+                // starts work (its preparation could not begin) is on the item itself; a lost lease writes its own line.
+                let starts = stored.item.state == .leased && (next.item.state == .building || next.item.state == .running)
+                if starts {
+                    let holder = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, host FROM agents WHERE id = ?"), arguments: [attempt.agent])
+                    try Self.appendAgentLine(AttemptLog.started(number: attempt.number, of: next.item.maxAttempts,
+                                                                agent: holder?["name"] ?? attempt.agent, host: holder?["host"] ?? "?"),
+                                             item: attempt.item, at: now, db)
+                }
+                try Self.persist(next, db, seq: seq, loggedLines: starts ? 1 : 0)
+            }
             return result.item
         }
     }
