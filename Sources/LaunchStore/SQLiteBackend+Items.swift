@@ -186,19 +186,20 @@ extension SQLiteBackend {
                 try statement.execute(arguments: [item, stream.rawValue, now.timeIntervalSince1970, LogLineLimit.cut(line, maxBytes: limits.logLineBytes)])
             }
             let excess = max(0, count + kept.count - limits.logLinesPerItem)
-            if excess > 0 { try Self.trimLogs(item: item, excess: excess, keepingPerStream: limits.logLinesPerStream, db) }
+            let dropped = excess > 0 ? try Self.trimLogs(item: item, excess: excess, keepingPerStream: limits.logLinesPerStream, db) : 0
             try db.cachedStatement(sql: """
                 UPDATE items SET log_count = ?, log_dropped = log_dropped + ?, updated_at = ?, changed_seq = ? WHERE id = ?
-                """).execute(arguments: [count + kept.count - excess, excess + skipped, now.timeIntervalSince1970, seq, item])
+                """).execute(arguments: [count + kept.count - dropped, dropped + skipped, now.timeIntervalSince1970, seq, item])
         }
     }
 
-    /// Drops `excess` lines of an item, the oldest of the streams whose oldest lines are oldest, but never a stream's
-    /// newest `keepingPerStream`: those stay whatever the others print.
-    static func trimLogs(item: String, excess: Int, keepingPerStream floor: Int, _ db: Database) throws {
+    /// Drops up to `excess` lines of an item, the oldest of the streams whose oldest lines are oldest, but never a
+    /// stream's newest `keepingPerStream` (those stay whatever the others print), and never the agent stream's: a few
+    /// lines an attempt, the attempt list `item describe` reads. Returns how many went.
+    static func trimLogs(item: String, excess: Int, keepingPerStream floor: Int, _ db: Database) throws -> Int {
         var counts: [String: Int] = [:]
         var oldest: [String: Int64] = [:]
-        for stream in LogStream.allCases.map(\.rawValue) {
+        for stream in LogStream.allCases.filter({ $0 != .agent }).map(\.rawValue) {
             counts[stream] = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM item_logs WHERE item_id = ? AND stream = ?"),
                                               arguments: [item, stream]) ?? 0
             oldest[stream] = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(id) FROM item_logs WHERE item_id = ? AND stream = ?"),
@@ -212,13 +213,16 @@ extension SQLiteBackend {
             try db.cachedStatement(sql: """
                 DELETE FROM item_logs WHERE id IN (SELECT id FROM item_logs WHERE item_id = ? AND stream = ? ORDER BY id LIMIT ?)
                 """).execute(arguments: [item, stream, take])
-            left -= take
+            left -= db.changesCount
         }
         if left > 0 {
-            // Every stream at its floor (more streams than the cap allows for): the oldest go, as before.
-            try db.cachedStatement(sql: "DELETE FROM item_logs WHERE id IN (SELECT id FROM item_logs WHERE item_id = ? ORDER BY id LIMIT ?)")
-                .execute(arguments: [item, left])
+            // Every stream at its floor (more streams than the cap allows for): the oldest output goes, as before.
+            try db.cachedStatement(sql: """
+                DELETE FROM item_logs WHERE id IN (SELECT id FROM item_logs WHERE item_id = ? AND stream != 'agent' ORDER BY id LIMIT ?)
+                """).execute(arguments: [item, left])
+            left -= db.changesCount
         }
+        return excess - left
     }
 
     /// Output of an attempt that is no longer current (a late batch after the item was taken over) is refused, as

@@ -50,6 +50,27 @@ import Testing
         #expect(changes.agents.map(\.id) == ["ag1"])
     }
 
+    /// When every stream is down to its floor and the item is still over its cap, the oldest output goes, never the
+    /// agent's lines: they are the attempt list.
+    @Test func theAttemptLinesOutliveTrimming() async throws {
+        var limits = SQLiteBackend.Limits()
+        limits.logLinesPerItem = 100
+        limits.logLinesPerStream = 60
+        let store = try StoreFixture(limits: limits)
+        try await store.makeJob()
+        try await store.makeQueue("q")
+        _ = try await store.enqueue("q")
+        let attempt = try #require(try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 60).first?.currentAttempt)
+        try await store.backend.reportState(attempt, to: .running, exitCode: nil, error: nil)
+        try await store.backend.appendLog(attempt, stream: .stderr, lines: (0..<60).map { "error \($0)" })
+        try await store.backend.appendLog(attempt, stream: .stdout, lines: (0..<60).map { "out \($0)" })
+        let logs = try await store.backend.logs(itemID: attempt.item, tail: nil)
+        #expect(logs.count == 100)
+        #expect(logs.first?.stream == .agent, "\(logs.first?.text ?? "")")
+        #expect(logs.dropFirst().first?.text == "error 21")
+        #expect(try await store.backend.item(id: attempt.item).droppedLogLines == 21)
+    }
+
     /// A chatty stdout does not push stderr out: each stream keeps its newest lines.
     @Test func aChattyStreamNeverPushesTheLastOfAnotherOut() async throws {
         var limits = SQLiteBackend.Limits()
@@ -60,6 +81,8 @@ import Testing
         try await store.makeQueue("q")
         _ = try await store.enqueue("q")
         let attempt = try #require(try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 60).first?.currentAttempt)
+        // Starting work writes the attempt's line; it stays too, however much the job prints (describe lists it).
+        try await store.backend.reportState(attempt, to: .running, exitCode: nil, error: nil)
         try await store.backend.appendLog(attempt, stream: .stderr, lines: (0..<5).map { "error \($0)" })
         for batch in 0..<10 {
             try await store.backend.appendLog(attempt, stream: .stdout, lines: (0..<30).map { "out \(batch * 30 + $0)" })
@@ -67,7 +90,10 @@ import Testing
         let logs = try await store.backend.logs(itemID: attempt.item, tail: nil)
         #expect(logs.count == 100)
         #expect(logs.filter { $0.stream == .stderr }.map(\.text) == (0..<5).map { "error \($0)" })
+        #expect(logs.first?.stream == .agent && AttemptLog.entries(in: logs).map(\.number) == [1], "\(logs.first?.text ?? "")")
         #expect(logs.last?.text == "out 299")
+        let item = try await store.backend.item(id: attempt.item)
+        #expect(item.droppedLogLines == 1 + 5 + 300 - 100)
     }
 
     @Test func logsAreCappedPerItemWithACountOfDroppedLines() async throws {
