@@ -1,14 +1,16 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers, one way: LaunchModel (domain) <- LaunchStore (backend, artifacts) <- launchdeck (commands).
-// LaunchAgent, LaunchServer, DeckUI and CNCursesW join later between the store and the commands.
+// Layers, one way: LaunchModel (domain) <- LaunchAPI (the backend contract: role protocols and their request and
+// reply types, no storage) <- LaunchStore (the embedded SQLite backend, artifacts) <- LaunchAgent, DeckUI <-
+// launchdeck (commands). DeckTerminal is the one module that touches ncurses.
 let package = Package(
     name: "LaunchDeck",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "launchdeck", targets: ["launchdeck"]),
         .library(name: "LaunchModel", targets: ["LaunchModel"]),
+        .library(name: "LaunchAPI", targets: ["LaunchAPI"]),
         .library(name: "LaunchStore", targets: ["LaunchStore"]),
         .library(name: "LaunchAgent", targets: ["LaunchAgent"]),
     ],
@@ -29,10 +31,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // What every backend implements and every client holds; Foundation and the model only.
+        .target(name: "LaunchAPI", dependencies: ["LaunchModel"]),
         .target(
             name: "LaunchStore",
             dependencies: [
                 "LaunchModel",
+                "LaunchAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -43,6 +48,7 @@ let package = Package(
             name: "LaunchAgent",
             dependencies: [
                 "LaunchModel",
+                "LaunchAPI",
                 "LaunchStore",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -52,7 +58,7 @@ let package = Package(
         // ncursesw from libncurses-dev; only DeckTerminal imports it.
         .systemLibrary(name: "CNCursesW", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         // The dashboard: state store, snapshots, views, themes, actions. No ncurses here.
-        .target(name: "DeckUI", dependencies: ["LaunchModel", "LaunchStore", "LaunchAgent"]),
+        .target(name: "DeckUI", dependencies: ["LaunchModel", "LaunchAPI", "LaunchStore", "LaunchAgent"]),
         // The one thin module that touches ncurses.
         .target(name: "DeckTerminal", dependencies: ["DeckUI", "CNCursesW"]),
         // A tiny C program each job runs under, so a job dies with its agent (see its header comment).
@@ -64,6 +70,7 @@ let package = Package(
             name: "launchdeck",
             dependencies: [
                 "LaunchModel",
+                "LaunchAPI",
                 "LaunchStore",
                 "LaunchAgent",
                 "DeckUI",
@@ -76,9 +83,10 @@ let package = Package(
         // What several test targets need (scratch directories, the chaos scale): test targets cannot share files.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LaunchModelTests", dependencies: ["LaunchModel", "TestSupport"]),
-        .testTarget(name: "LaunchStoreTests", dependencies: ["LaunchStore", "LaunchModel", "TestSupport"]),
-        .testTarget(name: "LaunchAgentTests", dependencies: ["LaunchAgent", "LaunchStore", "LaunchModel", "TestSupport"]),
-        .testTarget(name: "DeckUITests", dependencies: ["DeckUI", "LaunchModel", "LaunchStore", "LaunchAgent"]),
-        .testTarget(name: "LaunchCLITests", dependencies: ["launchdeck", "LaunchModel", "LaunchStore", "TestSupport"]),
+        .testTarget(name: "LaunchAPITests", dependencies: ["LaunchAPI", "LaunchModel"]),
+        .testTarget(name: "LaunchStoreTests", dependencies: ["LaunchStore", "LaunchAPI", "LaunchModel", "TestSupport"]),
+        .testTarget(name: "LaunchAgentTests", dependencies: ["LaunchAgent", "LaunchAPI", "LaunchStore", "LaunchModel", "TestSupport"]),
+        .testTarget(name: "DeckUITests", dependencies: ["DeckUI", "LaunchModel", "LaunchAPI", "LaunchStore", "LaunchAgent"]),
+        .testTarget(name: "LaunchCLITests", dependencies: ["launchdeck", "LaunchModel", "LaunchAPI", "LaunchStore", "TestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import LaunchAPI
 import LaunchModel
 import LaunchStore
 import Synchronization

@@ -1,4 +1,5 @@
 import Foundation
+import LaunchAPI
 import LaunchAgent
 import LaunchModel
 import LaunchStore

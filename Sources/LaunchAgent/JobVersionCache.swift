@@ -1,3 +1,4 @@
+import LaunchAPI
 import LaunchModel
 import LaunchStore
 

@@ -1,5 +1,5 @@
 /// `name`, `name:latest`, `name:v3` or `name:3`.
-public struct JobReference: Sendable, Hashable, CustomStringConvertible {
+public struct JobReference: Sendable, Hashable, Codable, CustomStringConvertible {
     public var name: String
     /// nil means latest.
     public var version: Int?

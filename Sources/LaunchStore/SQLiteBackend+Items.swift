@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LaunchAPI
 import LaunchModel
 
 extension SQLiteBackend {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import LaunchAPI
 import LaunchModel
 
 /// The embedded backend: one SQLite file in WAL mode, shared safely by every LaunchDeck process of a machine.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import DeckUI
 import Foundation
+import LaunchAPI
 import LaunchAgent
 import LaunchModel
 import LaunchStore

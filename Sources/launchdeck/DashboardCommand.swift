@@ -2,6 +2,7 @@ import ArgumentParser
 import DeckTerminal
 import DeckUI
 import Foundation
+import LaunchAPI
 import LaunchAgent
 import LaunchModel
 import LaunchStore

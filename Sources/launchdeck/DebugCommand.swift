@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LaunchAPI
 import LaunchModel
 import LaunchStore
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DeckUI
 import Foundation
+import LaunchAPI
 import LaunchModel
 import LaunchStore
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import DeckUI
+import LaunchAPI
 import LaunchAgent
 import LaunchModel
 import LaunchStore

@@ -1,68 +1,17 @@
 import Foundation
 import LaunchModel
 
-/// A request to put one run of a job on a queue.
-public struct EnqueueRequest: Sendable, Hashable {
-    public var job: JobReference
-    public var queue: String
-    public var priority: Priority
-    /// Template-variable values as typed by the user; checked against the queue's declarations.
-    public var variables: [String: String]
-    public var hyperparameters: [String: JSONValue]
-    /// A relaunch with changes: the item this one is a copy of (`relaunch_of`).
-    public var relaunchOf: String?
-
-    public init(job: JobReference, queue: String, priority: Priority = .normal, variables: [String: String] = [:],
-                hyperparameters: [String: JSONValue] = [:], relaunchOf: String? = nil) {
-        self.job = job
-        self.queue = queue
-        self.priority = priority
-        self.variables = variables
-        self.hyperparameters = hyperparameters
-        self.relaunchOf = relaunchOf
-    }
-}
-
-/// Which items a listing wants.
-public struct ItemFilter: Sendable, Hashable {
-    public var queue: String?
-    public var states: Set<ItemState>?
-    public var agentID: String?
-    /// Newest first when limited, so a listing of a long queue shows what matters now.
-    public var limit: Int?
-
-    public init(queue: String? = nil, states: Set<ItemState>? = nil, agentID: String? = nil, limit: Int? = nil) {
-        self.queue = queue
-        self.states = states
-        self.agentID = agentID
-        self.limit = limit
-    }
-}
-
-/// What the backend tells an agent on each heartbeat: items it must stop because it no longer owns them, and
-/// whether someone asked it to stop (`agent stop`, from any machine).
-public struct HeartbeatReply: Sendable, Hashable {
-    /// Cancelled by a user, or reassigned after the lease ran out.
-    public var revoked: [String]
-    /// Drain and stop, as on SIGTERM.
-    public var stop: Bool
-    public init(revoked: [String], stop: Bool = false) {
-        self.revoked = revoked
-        self.stop = stop
-    }
-}
-
-/// The one interface the rest of LaunchDeck uses for state; implemented by the embedded
-/// SQLite store and, later, by the HTTP client of `launchdeck server`.
-public protocol LaunchBackend: Sendable {
-    // Jobs
+/// Job versions: created from their content, listed and resolved by reference.
+public protocol JobCatalog: Sendable {
     /// Creates the next version, or returns the latest one unchanged when its content is equal.
     func createJob(name: String, spec: JobSpec) async throws -> (version: JobVersion, created: Bool)
     func jobs() async throws -> [JobSummary]
     func jobVersions(name: String) async throws -> [JobVersion]
     func resolveJob(_ reference: JobReference) async throws -> JobVersion
+}
 
-    // Queues
+/// Queues and their configurations.
+public protocol QueueCatalog: Sendable {
     func createQueue(name: String, target: TargetKind, config: QueueConfig) async throws -> Queue
     func queues() async throws -> [Queue]
     func queue(named name: String) async throws -> Queue
@@ -71,8 +20,10 @@ public protocol LaunchBackend: Sendable {
     /// `LaunchError.conflict` rather than throw the other change away. Nil saves over whatever is there.
     func updateQueueConfig(name: String, config: QueueConfig, expectedVersion: Int?) async throws -> Queue
     func setQueuePaused(name: String, paused: Bool) async throws -> Queue
+}
 
-    // Items
+/// Items: enqueued, listed, cancelled, relaunched, and their logs.
+public protocol ItemStore: Sendable {
     func enqueue(_ request: EnqueueRequest) async throws -> LaunchItem
     /// All or nothing: one bad request leaves the queue untouched.
     func enqueue(batch requests: [EnqueueRequest]) async throws -> [LaunchItem]
@@ -87,8 +38,10 @@ public protocol LaunchBackend: Sendable {
     func logs(itemID: String, tail: Int?) async throws -> [LogLine]
     /// The newest `tail` lines after `sequence`: what a follower that already has everything up to it lacks.
     func logs(itemID: String, after sequence: Int64, tail: Int) async throws -> [LogLine]
+}
 
-    // Agents
+/// The agents: their records, and asking one to stop.
+public protocol AgentDirectory: Sendable {
     func registerAgent(_ agent: Agent) async throws
     func updateAgent(id: String, state: AgentState, environment: AgentEnvironment?) async throws
     func agents() async throws -> [Agent]
@@ -97,8 +50,10 @@ public protocol LaunchBackend: Sendable {
     /// Asks a live agent to drain and stop; it hears so on its next heartbeat, wherever it runs.
     @discardableResult
     func requestAgentStop(_ reference: String) async throws -> Agent
+}
 
-    // The agent's side of an item's life
+/// The agent's side of an item's life: leases, heartbeats and the reports of each attempt.
+public protocol AgentLeasing: Sendable {
     /// Atomically takes up to `max` items, highest priority first and FIFO within a priority.
     func lease(agent: String, queues: [String], max: Int, leaseFor: TimeInterval) async throws -> [LaunchItem]
     /// Extends the leases of the attempts still current; the others come back as revoked.
@@ -111,8 +66,10 @@ public protocol LaunchBackend: Sendable {
     /// Returns expired leases to their queues (or fails them with no attempts left).
     @discardableResult
     func reclaimExpiredLeases() async throws -> [LaunchItem]
+}
 
-    // Polling
+/// What changed since a cursor, for pollers (the dashboard, `wait`).
+public protocol ChangeFeed: Sendable {
     /// Rows changed after `cursor`; pass the returned cursor next time. Cursor 0 means everything.
     func changes(since cursor: Int64) async throws -> ChangeSet
     /// The same without items (queues, agents and the cursor), for a first load that pages its items.
@@ -122,3 +79,8 @@ public protocol LaunchBackend: Sendable {
     /// The change counter alone: it moves with every write, so a waiter can tell cheaply whether to look again.
     func changeCursor() async throws -> Int64
 }
+
+/// The one interface the rest of LaunchDeck uses for state, made of its roles so that a client that needs one (an
+/// agent leasing, a dashboard following changes) can say so. Implemented by the embedded SQLite store and, later, by
+/// the HTTP client of `launchdeck server`; this module knows no storage.
+public protocol LaunchBackend: JobCatalog, QueueCatalog, ItemStore, AgentDirectory, AgentLeasing, ChangeFeed {}
