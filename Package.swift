@@ -58,7 +58,7 @@ let package = Package(
         // ncursesw from libncurses-dev; only DeckTerminal imports it.
         .systemLibrary(name: "CNCursesW", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         // The dashboard: state store, snapshots, views, themes, actions. No ncurses here.
-        .target(name: "DeckUI", dependencies: ["LaunchModel", "LaunchAPI", "LaunchStore", "LaunchAgent"]),
+        .target(name: "DeckUI", dependencies: ["LaunchModel", "LaunchAPI", "LaunchStore"]),
         // The one thin module that touches ncurses.
         .target(name: "DeckTerminal", dependencies: ["DeckUI", "CNCursesW"]),
         // A tiny C program each job runs under, so a job dies with its agent (see its header comment).

@@ -1,5 +1,5 @@
 import Foundation
-import LaunchAgent
+import LaunchAPI
 import LaunchModel
 import Synchronization
 

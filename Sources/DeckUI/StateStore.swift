@@ -1,6 +1,5 @@
 import Foundation
 import LaunchAPI
-import LaunchAgent
 import LaunchModel
 import LaunchStore
 
@@ -19,14 +18,14 @@ public protocol SnapshotSource: Sendable {
     func reclaimExpiredLeases() async
 }
 
-/// Any backend is a source; agent statuses come from the sockets in the runtime directory.
+/// Any backend is a source, with live agent statuses from wherever they come (`AgentStatusSource`).
 public struct BackendSource: SnapshotSource {
     public let backend: any LaunchBackend
-    public let runtime: RuntimeDirectory?
+    public let statuses: (any AgentStatusSource)?
 
-    public init(backend: any LaunchBackend, runtime: RuntimeDirectory?) {
+    public init(backend: any LaunchBackend, statuses: (any AgentStatusSource)?) {
         self.backend = backend
-        self.runtime = runtime
+        self.statuses = statuses
     }
 
     public func changes(since cursor: Int64) async throws -> ChangeSet { try await backend.changes(since: cursor) }
@@ -44,12 +43,7 @@ public struct BackendSource: SnapshotSource {
     }
 
     public func agentStatuses() async -> [String: AgentStatus] {
-        guard let runtime else { return [:] }
-        var statuses: [String: AgentStatus] = [:]
-        for socket in runtime.sockets(suffix: ".status") {
-            if let status = try? StatusClient.read(socket.path) { statuses[status.id] = status }
-        }
-        return statuses
+        await statuses?.agentStatuses() ?? [:]
     }
 }
 

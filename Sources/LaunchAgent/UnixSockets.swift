@@ -1,3 +1,4 @@
+import LaunchAPI
 import Foundation
 import LaunchStore
 #if canImport(Glibc)

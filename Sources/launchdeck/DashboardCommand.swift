@@ -31,7 +31,7 @@ struct DashboardCommand: AsyncParsableCommand {
             throw ValidationFailure([ValidationIssue(path: "--refresh", message: "\(refresh) is outside 0.1..3600 seconds")])
         }
         let context = try CommandContext.open()
-        let source = BackendSource(backend: context.backend, runtime: RuntimeDirectory.resolve(for: context.directory))
+        let source = BackendSource(backend: context.backend, statuses: LocalAgentStatuses(runtime: RuntimeDirectory.resolve(for: context.directory)))
         let store = StateStore(source: source)
         if once {
             guard let snapshot = await store.poll(force: true), snapshot.error == nil else {

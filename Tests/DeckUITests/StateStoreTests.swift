@@ -127,7 +127,7 @@ final class TestClock: Sendable {
         let enqueued = try await backend.enqueue(batch: (0..<count).map { index in
             EnqueueRequest(job: JobReference(name: "train", version: nil), queue: index % 3 == 0 ? "b" : "a")
         })
-        let store = StateStore(source: BackendSource(backend: backend, runtime: nil))
+        let store = StateStore(source: BackendSource(backend: backend, statuses: nil))
         let first = try #require(await store.poll())
         #expect(first.items["a"].map(Array.init)?.map(\.id) == enqueued.filter { $0.queue == "a" }.map(\.id), "every item, in enqueue order")
         #expect(first.items["b"]?.count == enqueued.filter { $0.queue == "b" }.count)

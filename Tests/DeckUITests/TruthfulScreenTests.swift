@@ -1,6 +1,7 @@
 import Foundation
 @testable import DeckUI
 import LaunchAgent
+import LaunchAPI
 import LaunchModel
 import Synchronization
 import Testing

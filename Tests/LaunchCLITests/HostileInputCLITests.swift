@@ -112,13 +112,16 @@ import Testing
             while [ ! -f "\(bDone.path)" ]; do sleep 0.05; done
             echo "max_attempts: 4" > "$1"
             """, executable: true)
-        let editorB = try cli.write("editor-b.sh", "#!/bin/sh\necho 'max_attempts: 5' > \"$1\"\ntouch \"\(bDone.path)\"\n", executable: true)
+        let editorB = try cli.write("editor-b.sh", "#!/bin/sh\necho 'max_attempts: 5' > \"$1\"\n", executable: true)
         let aOut = cli.home.appendingPathComponent("a.out"), aErr = cli.home.appendingPathComponent("a.err")
         let a = try cli.start(["queue", "edit", "q"], stdout: aOut, stderr: aErr, extraEnvironment: ["EDITOR": editorA.path, "VISUAL": ""])
         #expect(await eventually { FileManager.default.fileExists(atPath: started.path) })
         let b = try await cli.run(["queue", "edit", "q"], environment: ["EDITOR": editorB.path, "VISUAL": ""])
         #expect(b.status == 0 && b.stdout.contains("configuration updated"), "\(b.stderr)")
-        a.waitUntilExit()
+        // A saves only once B has saved: B's editor signalling it raced B's own save (A then saved first, and B
+        // was the one to hear of the conflict).
+        FileManager.default.createFile(atPath: bDone.path, contents: nil)
+        await a.exited()
         #expect(a.terminationStatus == 0, "\((try? String(contentsOf: aErr, encoding: .utf8)) ?? "")")
         #expect(((try? String(contentsOf: aErr, encoding: .utf8)) ?? "").contains("someone else saved"))
         let seen = (try? String(contentsOf: reopened, encoding: .utf8)) ?? ""

@@ -1,5 +1,6 @@
 import DeckUI
 import Foundation
+import LaunchAgent
 import LaunchModel
 import LaunchStore
 
@@ -35,7 +36,7 @@ enum LogFollowBench {
         defer { AgentBench.stop(agent) }
         let item = try await backend.enqueue(StoreBench.request)
 
-        let store = StateStore(source: BackendSource(backend: backend, runtime: RuntimeDirectory.resolve(for: directory)))
+        let store = StateStore(source: BackendSource(backend: backend, statuses: LocalAgentStatuses(runtime: RuntimeDirectory.resolve(for: directory))))
         await store.watch(item: item.id)
         let app = DeckApp()
         app.state.push(.log(item: item.id))

@@ -1,9 +1,8 @@
 import Foundation
 import LaunchModel
-import Synchronization
 
-/// What an agent's status socket serves: its environment, the items in flight with phase and progress,
-/// and recent events. The dashboard polls it to show live progress between backend writes.
+/// What an agent tells of itself live, between its writes to the backend: its environment, the items in flight with
+/// phase and progress, and recent events. Served by its status socket on its own machine (`AgentStatusSource`).
 public struct AgentStatus: Sendable, Codable {
     public struct InFlight: Sendable, Codable {
         public var id: String
@@ -75,21 +74,9 @@ public struct AgentStatus: Sendable, Codable {
     }()
 }
 
-/// The latest status, read by the socket server's thread. Encoded when a client asks rather than on every change:
-/// a busy agent publishes after every item, hundreds of times a second, and is rarely asked.
-final class StatusBoard: Sendable {
-    private let latest = Mutex<(status: AgentStatus?, encoded: Data?)>((nil, nil))
-
-    func publish(_ status: AgentStatus) {
-        latest.withLock { $0 = (status, nil) }
-    }
-
-    var current: Data {
-        latest.withLock { latest in
-            if let encoded = latest.encoded { return encoded }
-            guard let status = latest.status, let encoded = try? AgentStatus.encoder.encode(status) else { return Data("{}".utf8) }
-            latest.encoded = encoded
-            return encoded
-        }
-    }
+/// Where live agent statuses come from: the status sockets of the agents on this machine today (`LocalAgentStatuses`
+/// in LaunchAgent), the server for agents elsewhere later. The dashboard asks only while a view needs them.
+public protocol AgentStatusSource: Sendable {
+    /// By agent id; agents that do not answer are left out.
+    func agentStatuses() async -> [String: AgentStatus]
 }
