@@ -82,17 +82,16 @@ public enum Rows {
         let list = snapshot.items[queue] ?? ItemList()
         // Positions into the list, never copies of the items; nil means the list itself, newest first.
         var positions: [Int32]?
+        // Agents by the name their rows show: what a filter matches and the agent column sorts by.
+        let names = Dictionary(snapshot.agents.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         if !filter.isEmpty {
-            // What the row shows: the agent's name, not its id.
-            let agentNames = Dictionary(snapshot.agents.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
             positions = list.indices.filter { index in
                 let item = list[index]
-                let agent = item.agentID.map { agentNames[$0] ?? String($0.suffix(6)) } ?? "-"
+                let agent = item.agentID.map { names[$0] ?? String($0.suffix(6)) } ?? "-"
                 return filter.matches("\(item.id) \(item.jobReference) \(item.priority) \(item.state) \(agent)")
             }.map { Int32($0) }
         }
         // Text ascending first, state in its lifecycle with failures first; "age" (the default) newest first.
-        let names = Dictionary(snapshot.agents.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         let by: ((LaunchItem, LaunchItem) -> Bool)? = switch order.column {
         case 1: { ($0.jobName, $0.jobVersion, $1.id) < ($1.jobName, $1.jobVersion, $0.id) }
         case 2: { ($0.priority.rank, $1.id) < ($1.priority.rank, $0.id) }

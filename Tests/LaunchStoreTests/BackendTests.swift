@@ -51,18 +51,24 @@ import Testing
         #expect(changes.agents.map(\.id) == ["ag1"])
     }
 
-    /// When every stream is down to its floor and the item is still over its cap, the oldest output goes, never the
-    /// agent's lines: they are the attempt list.
-    @Test func theAttemptLinesOutliveTrimming() async throws {
-        var limits = SQLiteBackend.Limits()
-        limits.logLinesPerItem = 100
-        limits.logLinesPerStream = 60
+    /// One item of queue q, leased by agent "a" and running: its log begins with the attempt's line.
+    func runningItem(_ limits: SQLiteBackend.Limits) async throws -> (StoreFixture, ItemAttempt) {
         let store = try StoreFixture(limits: limits)
         try await store.makeJob()
         try await store.makeQueue("q")
         _ = try await store.enqueue("q")
         let attempt = try #require(try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 60).first?.currentAttempt)
         try await store.backend.reportState(attempt, to: .running, exitCode: nil, error: nil)
+        return (store, attempt)
+    }
+
+    /// When every stream is down to its floor and the item is still over its cap, the oldest output goes, never the
+    /// agent's lines: they are the attempt list.
+    @Test func theAttemptLinesOutliveTrimming() async throws {
+        var limits = SQLiteBackend.Limits()
+        limits.logLinesPerItem = 100
+        limits.logLinesPerStream = 60
+        let (store, attempt) = try await runningItem(limits)
         try await store.backend.appendLog(attempt, stream: .stderr, lines: (0..<60).map { "error \($0)" })
         try await store.backend.appendLog(attempt, stream: .stdout, lines: (0..<60).map { "out \($0)" })
         let logs = try await store.backend.logs(itemID: attempt.item, tail: nil)
@@ -77,13 +83,8 @@ import Testing
         var limits = SQLiteBackend.Limits()
         limits.logLinesPerItem = 100
         limits.logLinesPerStream = 10
-        let store = try StoreFixture(limits: limits)
-        try await store.makeJob()
-        try await store.makeQueue("q")
-        _ = try await store.enqueue("q")
-        let attempt = try #require(try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 60).first?.currentAttempt)
-        // Starting work writes the attempt's line; it stays too, however much the job prints (describe lists it).
-        try await store.backend.reportState(attempt, to: .running, exitCode: nil, error: nil)
+        let (store, attempt) = try await runningItem(limits)
+        // Starting work wrote the attempt's line; it stays too, however much the job prints (describe lists it).
         try await store.backend.appendLog(attempt, stream: .stderr, lines: (0..<5).map { "error \($0)" })
         for batch in 0..<10 {
             try await store.backend.appendLog(attempt, stream: .stdout, lines: (0..<30).map { "out \(batch * 30 + $0)" })
