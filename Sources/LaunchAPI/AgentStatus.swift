@@ -60,18 +60,6 @@ public struct AgentStatus: Sendable, Codable {
         self.updatedAt = updatedAt
     }
 
-    public static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601Milliseconds
-        return encoder
-    }()
-
-    public static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601Milliseconds
-        return decoder
-    }()
 }
 
 /// Where live agent statuses come from: the status sockets of the agents on this machine today (`LocalAgentStatuses`

@@ -21,8 +21,4 @@ public struct EnqueueRequest: Sendable, Hashable, Codable {
         self.hyperparameters = hyperparameters
         self.relaunchOf = relaunchOf
     }
-
-    enum CodingKeys: String, CodingKey {
-        case job, queue, priority, variables, hyperparameters, relaunchOf = "relaunch_of"
-    }
 }

@@ -15,8 +15,4 @@ public struct ItemFilter: Sendable, Hashable, Codable {
         self.agentID = agentID
         self.limit = limit
     }
-
-    enum CodingKeys: String, CodingKey {
-        case queue, states, agentID = "agent_id", limit
-    }
 }

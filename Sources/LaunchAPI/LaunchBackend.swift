@@ -83,4 +83,10 @@ public protocol ChangeFeed: Sendable {
 /// The one interface the rest of LaunchDeck uses for state, made of its roles so that a client that needs one (an
 /// agent leasing, a dashboard following changes) can say so. Implemented by the embedded SQLite store and, later, by
 /// the HTTP client of `launchdeck server`; this module knows no storage.
-public protocol LaunchBackend: JobCatalog, QueueCatalog, ItemStore, AgentDirectory, AgentLeasing, ChangeFeed {}
+public protocol LaunchBackend: JobCatalog, QueueCatalog, ItemStore, AgentDirectory, AgentLeasing, ChangeFeed {
+    /// Where the state is, as a user would name it: the data directory, or the server's URL. The dashboard's title
+    /// bar shows it, so nobody mistakes one backend for another.
+    var location: String { get }
+    /// Why nothing can be changed through this backend (a read-only mount, a viewer's token), or nil.
+    var readOnlyReason: String? { get }
+}

@@ -117,7 +117,7 @@ actor AttemptOutbox {
                     "reported \(report.state) \(Int(Date().timeIntervalSince(report.endedAt).rounded())) s after the attempt ended: the store was unavailable (\(late.failure))",
                 ])
             }
-        } catch let refusal as LaunchError {
+        } catch let refusal as LaunchError where !refusal.isTransient {
             pending.removeValue(forKey: report.attempt)
             logger.warning("the store refused the report of \(report.attempt): \(refusal)")
         } catch {

@@ -279,7 +279,7 @@ final class ItemRun: Sendable {
                 do {
                     try await run.backend.reportState(run.attempt, to: state, exitCode: nil, error: nil)
                     break
-                } catch let refusal as LaunchError {
+                } catch let refusal as LaunchError where !refusal.isTransient {
                     throw refusal
                 } catch {
                     if run.fence.hasPassed { throw error }

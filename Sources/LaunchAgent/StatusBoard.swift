@@ -14,7 +14,7 @@ final class StatusBoard: Sendable {
     var current: Data {
         latest.withLock { latest in
             if let encoded = latest.encoded { return encoded }
-            guard let status = latest.status, let encoded = try? AgentStatus.encoder.encode(status) else { return Data("{}".utf8) }
+            guard let status = latest.status, let encoded = try? WireCoding.encoder.encode(status) else { return Data("{}".utf8) }
             latest.encoded = encoded
             return encoded
         }

@@ -116,6 +116,6 @@ public enum StatusClient {
             if count <= 0 { break }
             data.append(contentsOf: buffer[0..<count])
         }
-        return try AgentStatus.decoder.decode(AgentStatus.self, from: data)
+        return try WireCoding.decoder.decode(AgentStatus.self, from: data)
     }
 }

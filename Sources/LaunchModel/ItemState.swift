@@ -20,6 +20,9 @@ public enum ItemState: String, Sendable, Codable, CaseIterable, Hashable, Custom
     }
 }
 
+/// States key the per-state counts by name in JSON (`{"queued": 3}`), not as an array of pairs.
+extension ItemState: CodingKeyRepresentable {}
+
 /// The legal moves between item states; the backend refuses any other.
 ///
 /// `leased -> running` is allowed because image jobs on a local or cluster target have nothing to build.

@@ -20,6 +20,33 @@ public struct Queue: Sendable, Hashable {
     }
 }
 
+extension Queue: Codable {
+    /// The configuration travels as its text, the one thing the user wrote, and is parsed where it arrives.
+    enum CodingKeys: String, CodingKey {
+        case name, target, configText, createdAt, paused, configVersion
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let target = try container.decode(TargetKind.self, forKey: .target)
+        self.init(name: try container.decode(String.self, forKey: .name), target: target,
+                  config: QueueConfig.stored(try container.decode(String.self, forKey: .configText), target: target),
+                  createdAt: try container.decode(Date.self, forKey: .createdAt),
+                  paused: try container.decode(Bool.self, forKey: .paused),
+                  configVersion: try container.decode(Int.self, forKey: .configVersion))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(target, forKey: .target)
+        try container.encode(config.text, forKey: .configText)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(paused, forKey: .paused)
+        try container.encode(configVersion, forKey: .configVersion)
+    }
+}
+
 /// How many items of a queue are in each state.
 public struct QueueDepth: Sendable, Hashable, Codable {
     public var counts: [ItemState: Int]
@@ -34,7 +61,7 @@ public struct QueueDepth: Sendable, Hashable, Codable {
 }
 
 /// What changed in the backend after a cursor; a poller applies it to its copy.
-public struct ChangeSet: Sendable {
+public struct ChangeSet: Sendable, Codable {
     public var cursor: Int64
     public var items: [LaunchItem]
     public var queues: [Queue]

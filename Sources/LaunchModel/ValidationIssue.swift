@@ -1,5 +1,5 @@
 /// One problem found in user input, with the path to the value it concerns (`resource.gpus`).
-public struct ValidationIssue: Error, Sendable, Hashable, CustomStringConvertible {
+public struct ValidationIssue: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     public var path: String
     public var message: String
     /// The 1-based line in the source document, when the input came from a file.
@@ -35,20 +35,5 @@ public struct ValidationFailure: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         issues.map { $0.formatted(source: source) }.joined(separator: "\n")
-    }
-}
-
-/// Errors of the domain that a user can cause and fix: bad names, unknown references, illegal requests.
-public enum LaunchError: Error, Sendable, Equatable, CustomStringConvertible {
-    case invalidInput(String)
-    case notFound(String)
-    case conflict(String)
-    case illegalTransition(from: ItemState, to: ItemState, item: String)
-
-    public var description: String {
-        switch self {
-        case .invalidInput(let message), .notFound(let message), .conflict(let message): message
-        case .illegalTransition(let from, let to, let item): "item \(item): cannot go from \(from) to \(to)"
-        }
     }
 }

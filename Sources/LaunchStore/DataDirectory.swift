@@ -1,4 +1,5 @@
 import Foundation
+import LaunchModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -60,7 +61,7 @@ public struct DataDirectory: Sendable {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw StoreError.storage("cannot create data directory \(url.path): \(error.localizedDescription)")
+            throw LaunchError.storage("cannot create data directory \(url.path): \(error.localizedDescription)")
         }
         try PrivateFiles.secureDirectory(url, what: "data directory")
         for directory in [artifactsURL, agentStateURL, url.appendingPathComponent("logs", isDirectory: true)] {
@@ -73,17 +74,6 @@ public struct DataDirectory: Sendable {
     public func secureDatabaseFiles() {
         for suffix in ["", "-wal", "-shm", ".migrate.lock"] {
             PrivateFiles.secureFile(URL(fileURLWithPath: databaseURL.path + suffix))
-        }
-    }
-}
-
-/// Failures of the store that are not the user's input: disk, database, files.
-public enum StoreError: Error, Sendable, CustomStringConvertible {
-    case storage(String)
-
-    public var description: String {
-        switch self {
-        case .storage(let message): message
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LaunchModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,11 +10,11 @@ public enum FileLock {
     public static func withLock<T>(at lockPath: String, _ body: () throws -> T) throws -> T {
         let descriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw StoreError.storage("cannot open \(lockPath): \(String(cString: strerror(errno)))")
+            throw LaunchError.storage("cannot open \(lockPath): \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
         while flock(descriptor, LOCK_EX) != 0 {
-            if errno != EINTR { throw StoreError.storage("cannot lock \(lockPath): \(String(cString: strerror(errno)))") }
+            if errno != EINTR { throw LaunchError.storage("cannot lock \(lockPath): \(String(cString: strerror(errno)))") }
         }
         defer { flock(descriptor, LOCK_UN) }
         return try body()

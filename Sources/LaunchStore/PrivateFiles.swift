@@ -1,4 +1,5 @@
 import Foundation
+import LaunchModel
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -26,13 +27,13 @@ public enum PrivateFiles {
         var info = stat()
         guard stat(url.path, &info) == 0 else { return }
         guard info.st_mode & S_IFMT == S_IFDIR else {
-            throw StoreError.storage("\(what) \(url.path) is not a directory")
+            throw LaunchError.storage("\(what) \(url.path) is not a directory")
         }
         guard info.st_uid == geteuid() else {
-            throw StoreError.storage("\(what) \(url.path) belongs to uid \(info.st_uid), not to this user (uid \(geteuid())): LaunchDeck keeps secrets there, so it will not use it")
+            throw LaunchError.storage("\(what) \(url.path) belongs to uid \(info.st_uid), not to this user (uid \(geteuid())): LaunchDeck keeps secrets there, so it will not use it")
         }
         if info.st_mode & 0o777 != mode, chmod(url.path, mode) != 0 {
-            throw StoreError.storage("cannot make \(what) \(url.path) private (mode \(String(mode, radix: 8))): \(String(cString: strerror(errno)))")
+            throw LaunchError.storage("cannot make \(what) \(url.path) private (mode \(String(mode, radix: 8))): \(String(cString: strerror(errno)))")
         }
     }
 

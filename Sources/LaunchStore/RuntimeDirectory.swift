@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LaunchModel
 
 /// Where the processes of one data directory meet on this machine: agents' status sockets and wake sockets.
 /// `$XDG_RUNTIME_DIR/launchdeck/<hash of the data dir>`, else `/tmp/launchdeck-<uid>/<hash>`, mode 0700.
@@ -28,7 +29,7 @@ public struct RuntimeDirectory: Sendable {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw StoreError.storage("cannot create runtime directory \(url.path): \(error.localizedDescription)")
+            throw LaunchError.storage("cannot create runtime directory \(url.path): \(error.localizedDescription)")
         }
         // /tmp is shared: a directory someone else made there first (or a symlink), or one others could write to
         // (they may have left a fake socket in it), would let them read what we put there and stand in for our
@@ -36,10 +37,10 @@ public struct RuntimeDirectory: Sendable {
         for directory in [url.deletingLastPathComponent(), url] {
             var info = stat()
             guard lstat(directory.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid(), info.st_mode & 0o022 == 0 else {
-                throw StoreError.storage("runtime directory \(directory.path) is not a private directory of this user (another user's, a link, or writable by others); remove it")
+                throw LaunchError.storage("runtime directory \(directory.path) is not a private directory of this user (another user's, a link, or writable by others); remove it")
             }
             if info.st_mode & 0o077 != 0, chmod(directory.path, 0o700) != 0 {
-                throw StoreError.storage("cannot make runtime directory \(directory.path) private: \(String(cString: strerror(errno)))")
+                throw LaunchError.storage("cannot make runtime directory \(directory.path) private: \(String(cString: strerror(errno)))")
             }
         }
     }
@@ -64,7 +65,7 @@ public struct RuntimeDirectory: Sendable {
             }
             guard errno == EEXIST else { break }
         }
-        throw StoreError.storage("cannot create a private file in \(edits.path): \(String(cString: strerror(errno)))")
+        throw LaunchError.storage("cannot create a private file in \(edits.path): \(String(cString: strerror(errno)))")
     }
 
     public func statusSocket(agent: String) -> URL { url.appendingPathComponent("\(agent).status") }

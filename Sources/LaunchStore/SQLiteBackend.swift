@@ -31,6 +31,8 @@ public final class SQLiteBackend: LaunchBackend {
     /// Set when the data directory cannot be written (a read-only mount, no permission): reads work, every
     /// write fails with this reason before touching anything.
     public let readOnlyReason: String?
+    /// The data directory, which is what users name (`LAUNCHDECK_DATA`), not the file in it.
+    public var location: String { URL(fileURLWithPath: path).deletingLastPathComponent().path }
 
     /// Opens (creating on first use) the database in a data directory. A data directory this process cannot
     /// write (a read-only mount, no permission, a full disk) is opened read-only, so what is there can still be
@@ -40,7 +42,7 @@ public final class SQLiteBackend: LaunchBackend {
         let exists = FileManager.default.fileExists(atPath: path)
         if let reason = directory.unwritableReason() {
             guard exists else {
-                throw StoreError.storage("data directory \(directory.url.path) is not writable (\(reason)): cannot create launchdeck.db")
+                throw LaunchError.storage("data directory \(directory.url.path) is not writable (\(reason)): cannot create launchdeck.db")
             }
             let why = "data directory \(directory.url.path) is read-only (\(reason))"
             try self.init(database: Self.openReadOnly(path: path, reason: why, immutable: directory.isOnReadOnlyFileSystem),
@@ -118,17 +120,17 @@ public final class SQLiteBackend: LaunchBackend {
         do {
             let queue = try DatabaseQueue(path: "file:\(encoded)?\(immutable ? "immutable=1" : "mode=ro")", configuration: configuration)
             guard try queue.read({ db in try SQLiteSchema.migrator.hasCompletedMigrations(db) }) else {
-                throw StoreError.storage("\(reason): the database needs an upgrade by this version, which cannot be written")
+                throw LaunchError.storage("\(reason): the database needs an upgrade by this version, which cannot be written")
             }
             return queue
         } catch let error as DatabaseError {
-            throw StoreError.storage("\(reason), and the database cannot be opened read-only: \(error.message ?? error.description)")
+            throw LaunchError.storage("\(reason), and the database cannot be opened read-only: \(error.message ?? error.description)")
         }
     }
 
     /// Runs `body` in one IMMEDIATE transaction, with the value of this write's change counter.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database, Int64) throws -> T) async throws -> T {
-        if let readOnlyReason { throw StoreError.storage("\(readOnlyReason): nothing was changed") }
+        if let readOnlyReason { throw LaunchError.readOnly("\(readOnlyReason): nothing was changed") }
         let clock = self.clock
         let stalls = self.stalls
         do {
@@ -169,10 +171,14 @@ public final class SQLiteBackend: LaunchBackend {
         }
     }
 
-    static func storageError(_ error: DatabaseError, path: String, opening: Bool = false) -> StoreError {
+    /// SQLite's result codes in the contract's kinds: what may pass (a full disk, a lock held past the busy timeout,
+    /// an I/O error) is `unavailable`, so that agents try again; a damaged or unreadable file is not.
+    static func storageError(_ error: DatabaseError, path: String, opening: Bool = false) -> LaunchError {
         switch error.resultCode {
-        case .SQLITE_FULL: .storage("disk full: cannot write \(path); nothing was changed")
-        case .SQLITE_READONLY: .storage("database \(path) is read-only; nothing was changed")
+        case .SQLITE_FULL: .unavailable("disk full: cannot write \(path); nothing was changed")
+        case .SQLITE_BUSY, .SQLITE_LOCKED: .unavailable("database \(path) is locked by another process; nothing was changed")
+        case .SQLITE_IOERR where !opening: .unavailable("database \(path): I/O error (\(error.message ?? error.description)); nothing was changed")
+        case .SQLITE_READONLY: .readOnly("database \(path) is read-only; nothing was changed")
         default: .storage("\(opening ? "cannot open database" : "database") \(path): \(error.message ?? error.description)")
         }
     }

@@ -7,9 +7,6 @@ import Synchronization
 enum SQLiteRows {
     /// Queue configurations are read far more often than they change (an agent reads its queue for every item, a
     /// dashboard with every poll), and parsing YAML is the dear part: the parsed value is kept per text.
-    struct ParsedConfigKey: Hashable { let text: String; let target: TargetKind }
-    static let parsedConfigs = Mutex<[ParsedConfigKey: QueueConfig]>([:])
-
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -85,24 +82,10 @@ enum SQLiteRows {
     static func queue(_ row: Row) throws -> Queue {
         let targetText: String = row["target"]
         guard let target = TargetKind(rawValue: targetText) else {
-            throw StoreError.storage("queue \(row["name"] as String): unknown target \(targetText) in the database")
+            throw LaunchError.storage("queue \(row["name"] as String): unknown target \(targetText) in the database")
         }
         let text: String = row["config_text"]
-        let config = parsedConfigs.withLock { $0[ParsedConfigKey(text: text, target: target)] } ?? {
-            let config: QueueConfig
-            do {
-                config = try QueueConfig.parse(text, target: target)
-            } catch {
-                // A config stored by an older release that this one rejects: keep the text, so the user can fix it.
-                config = QueueConfig(text: text, value: .object([:]), variables: [], maxAttempts: 3)
-            }
-            parsedConfigs.withLock { cache in
-                if cache.count >= 256 { cache.removeAll() }
-                cache[ParsedConfigKey(text: text, target: target)] = config
-            }
-            return config
-        }()
-        return Queue(name: row["name"], target: target, config: config,
+        return Queue(name: row["name"], target: target, config: QueueConfig.stored(text, target: target),
                      createdAt: date(row, "created_at") ?? Date(timeIntervalSince1970: 0), paused: row["paused"],
                      configVersion: row["config_version"])
     }

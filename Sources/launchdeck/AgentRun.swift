@@ -101,7 +101,7 @@ struct AgentRun: AsyncParsableCommand {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                 try PrivateFiles.secureDirectory(directory, what: "work directory", mode: mode)
             }
-        } catch let error as StoreError {
+        } catch let error as LaunchError {
             throw ValidationFailure([ValidationIssue(path: option, message: error.description)])
         } catch {
             throw ValidationFailure([ValidationIssue(path: option, message: "cannot create \(configuration.workArea.path): \(error.localizedDescription)")])

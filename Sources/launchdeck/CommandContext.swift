@@ -1,18 +1,31 @@
 import Foundation
+import LaunchAPI
 import LaunchModel
 import LaunchStore
 
-/// What commands share: the data directory, the backend and the artifact store.
+/// What commands share: the backend they act on, and this machine's data directory (the embedded store's home, and
+/// the place of local artifacts, sockets and caches).
 struct CommandContext {
     let directory: DataDirectory
-    let backend: SQLiteBackend
+    let backend: any LaunchBackend
+    /// The embedded store, when it is the backend: for what only it can do (the debug commands' locks and checks).
+    let embedded: SQLiteBackend?
 
     static func open() throws -> CommandContext {
         let directory = DataDirectory.resolve()
-        return CommandContext(directory: directory, backend: try SQLiteBackend(directory: directory))
+        let store = try SQLiteBackend(directory: directory)
+        return CommandContext(directory: directory, backend: store, embedded: store)
     }
 
     var artifacts: ArtifactStore { ArtifactStore(root: directory.artifactsURL) }
+
+    /// The embedded store, or a clear refusal naming the command that needs it.
+    func requireEmbedded(for command: String) throws -> SQLiteBackend {
+        guard let embedded else {
+            throw LaunchError.invalidInput("\(command) works on the embedded store only, not on \(backend.location)")
+        }
+        return embedded
+    }
 }
 
 /// `key=value` arguments (`--config lr=0.1`, `--set gpus=2`).

@@ -40,7 +40,7 @@ struct DashboardCommand: AsyncParsableCommand {
             if let queue, snapshot.queue(queue) == nil {
                 throw ValidationFailure([ValidationIssue(path: "--queue", message: "no queue named \(queue.escapedForMessage)")])
             }
-            try OnceOutput.print(snapshot, format: output, queue: queue, context: context.directory.url.path)
+            try OnceOutput.print(snapshot, format: output, queue: queue, context: context.backend.location)
             if snapshot.needsAttention { throw CommandExit(code: 3, message: nil) }
             return
         }
@@ -50,7 +50,7 @@ struct DashboardCommand: AsyncParsableCommand {
         let readOnly = readOnly || context.backend.readOnlyReason != nil
         if let reason = context.backend.readOnlyReason {
             // The title bar shows the path; left out here, the cause fits an 80-column flash line.
-            let cause = reason.replacingOccurrences(of: " \(context.directory.url.path)", with: "")
+            let cause = reason.replacingOccurrences(of: " \(context.backend.location)", with: "")
             welcome = (.warning, "\(cause): showing what is there; changes are off.")
         } else if try await context.backend.queues().isEmpty, try await context.backend.jobs().isEmpty {
             _ = try await DemoSetup.create(context)
@@ -67,7 +67,7 @@ struct DashboardCommand: AsyncParsableCommand {
         if let queue { state.selection[.queues] = queue }
         let app = DeckApp(state: state)
         app.themeNames = catalog.names
-        app.context = context.directory.url.path
+        app.context = context.backend.location
         if let problem = loaded.problem { app.flashLater(.error, problem) }
         if let welcome { app.flashLater(welcome.level, welcome.text) }
         let session = DeckSession(app: app, store: store, backend: context.backend, refresh: .milliseconds(Int(refresh * 1000)), wake: driver.wake)

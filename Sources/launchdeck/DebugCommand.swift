@@ -65,7 +65,7 @@ struct IntegrityCheck: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "integrity-check")
 
     func run() async throws {
-        let result = try await CommandContext.open().backend.integrityCheck()
+        let result = try await CommandContext.open().requireEmbedded(for: "integrity-check").integrityCheck()
         print(result)
         if result != "ok" { throw CommandExit(code: 1, message: "integrity check failed") }
     }
@@ -79,7 +79,7 @@ struct HoldWriteLock: AsyncParsableCommand {
 
     func run() async throws {
         guard seconds >= 0, seconds <= 3600 else { throw LaunchError.invalidInput("--seconds: must be 0 to 3600") }
-        let backend = try CommandContext.open().backend
+        let backend = try CommandContext.open().requireEmbedded(for: "hold-write-lock")
         try await backend.holdWriteLock(for: seconds) {
             FileHandle.standardOutput.write(Data("locked\n".utf8))
         }

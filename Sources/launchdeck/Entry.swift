@@ -35,13 +35,11 @@ enum Entry {
             return 2
         case let launchError as LaunchError:
             printError("launchdeck: \(launchError)")
-            return 2
+            // 2 for what the user can fix in the command; 1 for a store that could not do it.
+            return [.unavailable, .readOnly, .storage].contains(launchError.kind) ? 1 : 2
         case let exit as CommandExit:
             if let message = exit.message { printError("launchdeck: \(message)") }
             return exit.code
-        case let store as StoreError:
-            printError("launchdeck: \(store)")
-            return 1
         case let artifact as ArtifactError:
             printError("launchdeck: \(artifact)")
             return 1

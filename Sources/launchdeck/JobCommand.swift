@@ -37,7 +37,7 @@ struct JobCreate: AsyncParsableCommand {
         let source: JobSource
         if let dir {
             // Fail before copying files into a data directory that cannot take them.
-            if let reason = context.backend.readOnlyReason { throw StoreError.storage("\(reason): nothing was changed") }
+            if let reason = context.backend.readOnlyReason { throw LaunchError.readOnly("\(reason): nothing was changed") }
             source = .snapshot(digest: try context.artifacts.snapshot(directory: URL(fileURLWithPath: dir)).digest)
         } else if let image {
             source = .image(reference: image)

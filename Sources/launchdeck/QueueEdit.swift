@@ -33,7 +33,7 @@ struct QueueEdit: AsyncParsableCommand {
                     session.conflicted(text, currentText: current.config.text, currentVersion: current.configVersion)
                     printError("launchdeck: queue \(queue.name): not saved: someone else saved its configuration meanwhile; reopening the editor with your text and theirs")
                     continue
-                } catch let error as StoreError {
+                } catch let error as LaunchError where [.unavailable, .readOnly, .storage].contains(error.kind) {
                     // Disk full or read-only: the text was valid, so keep it where the user can find it.
                     session.storeFailed(text, reason: error.description)
                     // The editor already saved the text there; the header is a courtesy that may not fit a full disk.

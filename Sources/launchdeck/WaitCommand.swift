@@ -57,14 +57,14 @@ struct WaitCommand: AsyncParsableCommand {
 
         static let unfinished: Set<ItemState> = [.queued, .leased, .building, .running]
 
-        static func resolve(ids: [String], queue: String?, backend: SQLiteBackend) async throws -> Watched {
+        static func resolve(ids: [String], queue: String?, backend: any LaunchBackend) async throws -> Watched {
             guard let queue else { return .items(try await ids.asyncMap { try await backend.item(id: $0).id }) }
             let pending = try await backend.items(ItemFilter(queue: queue, states: unfinished))
             if pending.isEmpty { _ = try await backend.queue(named: queue) }
             return .queue(queue, ids: Set(pending.map(\.id)))
         }
 
-        func allFinished(_ backend: SQLiteBackend) async throws -> Bool {
+        func allFinished(_ backend: any LaunchBackend) async throws -> Bool {
             switch self {
             case .items: try await items(backend).allSatisfy(\.state.isFinal)
             case .queue(let queue, let ids):
@@ -73,7 +73,7 @@ struct WaitCommand: AsyncParsableCommand {
             }
         }
 
-        func items(_ backend: SQLiteBackend) async throws -> [LaunchItem] {
+        func items(_ backend: any LaunchBackend) async throws -> [LaunchItem] {
             switch self {
             case .items(let ids): try await ids.asyncMap { try await backend.item(id: $0) }
             case .queue(let queue, let ids): try await backend.items(ItemFilter(queue: queue)).filter { ids.contains($0.id) }
