@@ -84,6 +84,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LaunchModelTests", dependencies: ["LaunchModel", "TestSupport"]),
         .testTarget(name: "LaunchAPITests", dependencies: ["LaunchAPI", "LaunchModel"]),
+        // One suite every backend must pass, run against each (BackendKind).
+        .testTarget(name: "BackendConformanceTests", dependencies: ["LaunchAPI", "LaunchModel", "LaunchStore", "TestSupport"]),
         .testTarget(name: "LaunchStoreTests", dependencies: ["LaunchStore", "LaunchAPI", "LaunchModel", "TestSupport"]),
         .testTarget(name: "LaunchAgentTests", dependencies: ["LaunchAgent", "LaunchAPI", "LaunchStore", "LaunchModel", "TestSupport"]),
         .testTarget(name: "DeckUITests", dependencies: ["DeckUI", "LaunchModel", "LaunchAPI", "LaunchStore", "LaunchAgent"]),

@@ -1,13 +1,13 @@
 import Foundation
 import LaunchModel
-import LaunchStore
+import LaunchAPI
 import Testing
 
 /// Reports name their attempt: a late one from an attempt that is no longer current changes nothing, while the final
 /// report of an attempt whose lease merely ran out is still taken as long as no other attempt has started.
-@Suite struct AttemptReportTests {
-    @Test func reportsFromAnEarlierAttemptAreRefused() async throws {
-        let store = try StoreFixture()
+@Suite struct AttemptReportConformanceTests {
+    @Test(arguments: BackendKind.allCases) func reportsFromAnEarlierAttemptAreRefused(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
         try await store.makeJob()
         try await store.makeQueue("q")
         let item = try await store.enqueue("q")[0]
@@ -35,8 +35,8 @@ import Testing
         #expect(try await store.backend.item(id: item.id).state == .succeeded)
     }
 
-    @Test func aLateFinalReportIsTakenUntilAnotherAttemptStarts() async throws {
-        let store = try StoreFixture()
+    @Test(arguments: BackendKind.allCases) func aLateFinalReportIsTakenUntilAnotherAttemptStarts(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
         try await store.makeJob()
         try await store.makeQueue("q")
         let item = try await store.enqueue("q")[0]
@@ -54,8 +54,8 @@ import Testing
         #expect(try await store.backend.item(id: item.id).timestamps.finished != nil)
     }
 
-    @Test func aLateFinalReportReplacesAFailureByLeaseExpiry() async throws {
-        let store = try StoreFixture()
+    @Test(arguments: BackendKind.allCases) func aLateFinalReportReplacesAFailureByLeaseExpiry(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
         try await store.makeJob()
         try await store.makeQueue("q", config: "max_attempts: 1\n")
         _ = try await store.enqueue("q")
@@ -66,8 +66,8 @@ import Testing
         #expect(done.state == .succeeded && done.error == nil)
     }
 
-    @Test func aLateReportAfterAnotherAttemptStartedIsRefused() async throws {
-        let store = try StoreFixture()
+    @Test(arguments: BackendKind.allCases) func aLateReportAfterAnotherAttemptStartedIsRefused(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
         try await store.makeJob()
         try await store.makeQueue("q")
         _ = try await store.enqueue("q")
@@ -77,8 +77,8 @@ import Testing
         await #expect(throws: LaunchError.self) { try await store.backend.reportState(attempt, to: .succeeded, exitCode: 0, error: nil) }
     }
 
-    @Test func aCancelWinsOverALateReport() async throws {
-        let store = try StoreFixture()
+    @Test(arguments: BackendKind.allCases) func aCancelWinsOverALateReport(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
         try await store.makeJob()
         try await store.makeQueue("q")
         let item = try await store.enqueue("q")[0]
@@ -88,43 +88,11 @@ import Testing
         #expect(try await store.backend.item(id: item.id).state == .cancelled)
     }
 
-    /// Another process held the write lock longer than the leases: agents could not heartbeat, so their leases ran out
-    /// without the agents being dead. Nobody reclaims them until the agents had time to heartbeat again.
-    @Test func aStalledStorePausesReclaims() async throws {
-        // The lease below must be asked while the lock is held; on a machine too busy to ask it in time, the stall
-        // is made again (it never was on the project's VM).
-        for _ in 0..<3 {
-            let store = try StoreFixture()
-            try await store.makeJob()
-            try await store.makeQueue("q")
-            let item = try await store.enqueue("q")[0]
-            let attempt = try #require(try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 10).first?.currentAttempt)
-            let hog = try store.reopen()
-            let other = try store.reopen()
-            let locked = AsyncStream<Void>.makeStream()
-            async let held: Void = hog.holdWriteLock(for: 3) { locked.continuation.yield() }
-            for await _ in locked.stream { break }
-            store.clock.advance(11)
-            let leased = try await other.lease(agent: "b", queues: ["q"], max: 1, leaseFor: 10)
-            try await held
-            // Whether that lease waited for the lock the store says itself: it records the stall it saw.
-            guard try await other.reclaimsPausedUntil() != nil else { continue }
-            // That lease waited for the lock: it reclaimed nothing, and the agent's heartbeat keeps its item.
-            #expect(leased.isEmpty)
-            #expect(try await store.backend.heartbeat(agent: "a", attempts: [attempt], leaseFor: 10).revoked.isEmpty)
-            #expect(try await store.backend.item(id: item.id).agentID == "a")
-            // A lease that did expire is reclaimed once the pause is over.
-            store.clock.advance(13)
-            #expect(try await other.lease(agent: "b", queues: ["q"], max: 1, leaseFor: 10).map(\.id) == [item.id])
-            return
-        }
-        Issue.record("the lease was never asked while the write lock was held")
-    }
 
     /// Each attempt's log begins with a line naming it, the agent and its host (from the agent's record), written when
     /// the attempt starts its work; an attempt lost before it started says so too, and describe lists both.
-    @Test func eachAttemptBeginsWithALineNamingItsAgentAndHost() async throws {
-        let store = try StoreFixture()
+    @Test(arguments: BackendKind.allCases) func eachAttemptBeginsWithALineNamingItsAgentAndHost(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
         try await store.makeJob()
         try await store.makeQueue("q")
         for (id, name) in [("a", "gpu-box"), ("b", "cpu-box")] {

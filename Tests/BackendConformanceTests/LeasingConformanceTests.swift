@@ -1,11 +1,11 @@
 import Foundation
 import LaunchModel
-import LaunchStore
+import LaunchAPI
 import Testing
 
-@Suite struct LeasingTests {
-    @Test func fifoWithinPriorityAndHighestPriorityFirst() async throws {
-        let store = try StoreFixture()
+@Suite struct LeasingConformanceTests {
+    @Test(arguments: BackendKind.allCases) func fifoWithinPriorityAndHighestPriorityFirst(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
         try await store.makeJob()
         try await store.makeQueue("q")
         var expected: [String: Int] = [:]
@@ -24,8 +24,8 @@ import Testing
         #expect(leased == [2, 6, 4, 1, 3, 0, 5].map { ids[$0] })
     }
 
-    @Test func leaseSpansQueuesAndSkipsPausedOnes() async throws {
-        let store = try StoreFixture()
+    @Test(arguments: BackendKind.allCases) func leaseSpansQueuesAndSkipsPausedOnes(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
         try await store.makeJob()
         try await store.makeQueue("a")
         try await store.makeQueue("b")
@@ -39,12 +39,13 @@ import Testing
         #expect(leased.allSatisfy { $0.state == .leased && $0.agentID == "x" && $0.attempts == 1 })
     }
 
-    @Test func concurrentLeasersInOneProcessNeverShareAnItem() async throws {
-        let store = try StoreFixture()
+    /// Eight leasers at once, each through a connection of its own (another SQLite connection, another HTTP client).
+    @Test(arguments: BackendKind.allCases) func concurrentLeasersNeverShareAnItem(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
         try await store.makeJob()
         try await store.makeQueue("q")
         _ = try await store.enqueue("q", count: 400)
-        let backends = try (0..<4).map { _ in try store.reopen() }
+        let backends = try await store.connections(4)
         let all = try await withThrowingTaskGroup(of: [String].self) { group in
             for (index, backend) in backends.enumerated() {
                 for lane in 0..<2 {
@@ -64,8 +65,8 @@ import Testing
         #expect(Set(all).count == 400)
     }
 
-    @Test func expiredLeaseReturnsItemToTheHeadOfItsQueue() async throws {
-        let store = try StoreFixture()
+    @Test(arguments: BackendKind.allCases) func expiredLeaseReturnsItemToTheHeadOfItsQueue(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
         try await store.makeJob()
         try await store.makeQueue("q")
         let items = try await store.enqueue("q", count: 3)
@@ -89,8 +90,8 @@ import Testing
         }
     }
 
-    @Test func leaseExpiryFailsTheItemWhenAttemptsAreUsedUp() async throws {
-        let store = try StoreFixture()
+    @Test(arguments: BackendKind.allCases) func leaseExpiryFailsTheItemWhenAttemptsAreUsedUp(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
         try await store.makeJob()
         try await store.makeQueue("q", config: "max_attempts: 2\n")
         let item = try await store.enqueue("q")[0]
@@ -106,8 +107,8 @@ import Testing
         #expect(try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 10).isEmpty)
     }
 
-    @Test func heartbeatExtendsLeasesAndRevokesCancelledItems() async throws {
-        let store = try StoreFixture()
+    @Test(arguments: BackendKind.allCases) func heartbeatExtendsLeasesAndRevokesCancelledItems(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
         try await store.makeJob()
         try await store.makeQueue("q")
         _ = try await store.enqueue("q", count: 2)
@@ -122,17 +123,20 @@ import Testing
         #expect(reply.revoked == [leased[1].id])
     }
 
-    @Test func agentsReportStatesThroughTheStateMachine() async throws {
-        let store = try StoreFixture()
+    @Test(arguments: BackendKind.allCases) func agentsReportStatesThroughTheStateMachine(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
         try await store.makeJob()
         try await store.makeQueue("q")
         let item = try await store.enqueue("q")[0]
         let attempt = try #require(try await store.backend.lease(agent: "a", queues: ["q"], max: 1, leaseFor: 60).first?.currentAttempt)
         try await store.backend.reportState(attempt, to: .building, exitCode: nil, error: nil)
         try await store.backend.reportState(attempt, to: .running, exitCode: nil, error: nil)
-        await #expect(throws: LaunchError.illegalTransition(from: .running, to: .building, item: item.id)) {
+        // An illegal move is a conflict on every backend (the embedded one says which move).
+        let illegal = await #expect(throws: LaunchError.self) {
             try await store.backend.reportState(attempt, to: .building, exitCode: nil, error: nil)
         }
+        #expect(illegal?.kind == .conflict)
+        #expect(illegal?.description == "item \(item.id): cannot go from running to building")
         await #expect(throws: LaunchError.self) {
             try await store.backend.reportState(ItemAttempt(item: item.id, agent: "intruder", number: 1), to: .succeeded, exitCode: 0, error: nil)
         }
@@ -142,8 +146,8 @@ import Testing
         await #expect(throws: LaunchError.self) { try await store.backend.cancel(itemID: item.id) }
     }
 
-    @Test func handingAnItemBackOnDrainDoesNotUseAnAttempt() async throws {
-        let store = try StoreFixture()
+    @Test(arguments: BackendKind.allCases) func handingAnItemBackOnDrainDoesNotUseAnAttempt(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
         try await store.makeJob()
         try await store.makeQueue("q")
         let item = try await store.enqueue("q")[0]
