@@ -22,6 +22,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -31,8 +37,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // What every backend implements and every client holds; Foundation and the model only.
-        .target(name: "LaunchAPI", dependencies: ["LaunchModel"]),
+        // What every backend implements and every client holds: the model, Foundation, and SHA-256 for token hashes.
+        .target(name: "LaunchAPI", dependencies: ["LaunchModel", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "LaunchStore",
             dependencies: [
@@ -52,6 +58,39 @@ let package = Package(
                 "LaunchStore",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `launchdeck server`: the contract over HTTP, in front of a backend (the embedded SQLite store today).
+        .target(
+            name: "LaunchServer",
+            dependencies: [
+                "LaunchModel",
+                "LaunchAPI",
+                "LaunchStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            // The API's OpenAPI document, served at /api/v1/openapi.json and checked against APIOperation by a test.
+            resources: [.copy("openapi.json")]
+        ),
+        // The contract's client side: a LaunchBackend that talks to `launchdeck server`.
+        .target(
+            name: "LaunchClient",
+            dependencies: [
+                "LaunchModel",
+                "LaunchAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -85,7 +124,10 @@ let package = Package(
         .testTarget(name: "LaunchModelTests", dependencies: ["LaunchModel", "TestSupport"]),
         .testTarget(name: "LaunchAPITests", dependencies: ["LaunchAPI", "LaunchModel"]),
         // One suite every backend must pass, run against each (BackendKind).
-        .testTarget(name: "BackendConformanceTests", dependencies: ["LaunchAPI", "LaunchModel", "LaunchStore", "TestSupport"]),
+        .testTarget(name: "BackendConformanceTests", dependencies: [
+            "LaunchAPI", "LaunchModel", "LaunchStore", "LaunchServer", "LaunchClient", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "LaunchStoreTests", dependencies: ["LaunchStore", "LaunchAPI", "LaunchModel", "TestSupport"]),
         .testTarget(name: "LaunchAgentTests", dependencies: ["LaunchAgent", "LaunchAPI", "LaunchStore", "LaunchModel", "TestSupport"]),
         .testTarget(name: "DeckUITests", dependencies: ["DeckUI", "LaunchModel", "LaunchAPI", "LaunchStore", "LaunchAgent"]),

@@ -31,8 +31,9 @@ public protocol ItemStore: Sendable {
     /// By full id or unique prefix.
     func item(id: String) async throws -> LaunchItem
     func cancel(itemID: String) async throws -> LaunchItem
-    /// A new item with the same job version, overrides and priority; `relaunchOf` points back.
-    func relaunch(itemID: String) async throws -> LaunchItem
+    /// A new item with the same job version, overrides and priority; `relaunchOf` points back. A second relaunch
+    /// with the same idempotency key returns the first one's item.
+    func relaunch(itemID: String, idempotencyKey: String?) async throws -> LaunchItem
     /// Items relaunched from this one (by `relaunch`, or enqueued with `relaunchOf`), oldest first.
     func relaunches(of itemID: String) async throws -> [LaunchItem]
     func logs(itemID: String, tail: Int?) async throws -> [LogLine]
@@ -56,6 +57,11 @@ public protocol AgentDirectory: Sendable {
 public protocol AgentLeasing: Sendable {
     /// Atomically takes up to `max` items, highest priority first and FIFO within a priority.
     func lease(agent: String, queues: [String], max: Int, leaseFor: TimeInterval) async throws -> [LaunchItem]
+    /// The same, but when there is nothing to take, waits up to `wait` for work to arrive and takes it then, or
+    /// returns nothing sooner when the agent is asked to drain. Only backends with `leaseWaitsForWork` wait (the
+    /// server holds the request); the embedded store answers at once, and its agents wait on their doorbell.
+    func lease(agent: String, queues: [String], max: Int, leaseFor: TimeInterval, waitingUpTo wait: Duration) async throws -> [LaunchItem]
+    var leaseWaitsForWork: Bool { get }
     /// Extends the leases of the attempts still current; the others come back as revoked.
     func heartbeat(agent: String, attempts: [ItemAttempt], leaseFor: TimeInterval) async throws -> HeartbeatReply
     /// Every report names its attempt, and only the current attempt's are accepted (`ItemLifecycle.report`).
@@ -68,6 +74,20 @@ public protocol AgentLeasing: Sendable {
     func reclaimExpiredLeases() async throws -> [LaunchItem]
 }
 
+extension ItemStore {
+    public func relaunch(itemID: String) async throws -> LaunchItem {
+        try await relaunch(itemID: itemID, idempotencyKey: nil)
+    }
+}
+
+extension AgentLeasing {
+    public var leaseWaitsForWork: Bool { false }
+
+    public func lease(agent: String, queues: [String], max: Int, leaseFor: TimeInterval, waitingUpTo wait: Duration) async throws -> [LaunchItem] {
+        try await lease(agent: agent, queues: queues, max: max, leaseFor: leaseFor)
+    }
+}
+
 /// What changed since a cursor, for pollers (the dashboard, `wait`).
 public protocol ChangeFeed: Sendable {
     /// Rows changed after `cursor`; pass the returned cursor next time. Cursor 0 means everything.
@@ -78,12 +98,24 @@ public protocol ChangeFeed: Sendable {
     func items(after id: String?, limit: Int) async throws -> [LaunchItem]
     /// The change counter alone: it moves with every write, so a waiter can tell cheaply whether to look again.
     func changeCursor() async throws -> Int64
+    /// Changes after `cursor`, waiting up to `wait` for the first when there are none yet (a long poll). Backends
+    /// that cannot wait (`changesWait` false) answer at once.
+    func changes(since cursor: Int64, includingItems: Bool, waitingUpTo wait: Duration) async throws -> ChangeSet
+    var changesWait: Bool { get }
+}
+
+extension ChangeFeed {
+    public var changesWait: Bool { false }
+
+    public func changes(since cursor: Int64, includingItems: Bool, waitingUpTo wait: Duration) async throws -> ChangeSet {
+        try await changes(since: cursor, includingItems: includingItems)
+    }
 }
 
 /// The one interface the rest of LaunchDeck uses for state, made of its roles so that a client that needs one (an
 /// agent leasing, a dashboard following changes) can say so. Implemented by the embedded SQLite store and, later, by
 /// the HTTP client of `launchdeck server`; this module knows no storage.
-public protocol LaunchBackend: JobCatalog, QueueCatalog, ItemStore, AgentDirectory, AgentLeasing, ChangeFeed {
+public protocol LaunchBackend: JobCatalog, QueueCatalog, ItemStore, AgentDirectory, AgentLeasing, ChangeFeed, TokenCatalog {
     /// Where the state is, as a user would name it: the data directory, or the server's URL. The dashboard's title
     /// bar shows it, so nobody mistakes one backend for another.
     var location: String { get }

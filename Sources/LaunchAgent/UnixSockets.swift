@@ -13,7 +13,7 @@ final class StatusServer: Sendable {
 
     init(path: String, board: StatusBoard) throws {
         self.path = path
-        descriptor = try Self.bind(path: path, type: Int32(SOCK_STREAM.rawValue))
+        descriptor = try UnixSocketAddress.bind(path: path, type: Int32(SOCK_STREAM.rawValue))
         guard listen(descriptor, 16) == 0 else { throw RunError.launch("cannot listen on \(path): \(String(cString: strerror(errno)))") }
         let descriptor = self.descriptor
         let thread = Thread {
@@ -36,56 +36,6 @@ final class StatusServer: Sendable {
             }
         }
         thread.name = "launchdeck-status"
-        thread.start()
-    }
-
-    func close() {
-        shutdown(descriptor, Int32(SHUT_RDWR))
-        Glibc.close(descriptor)
-        unlink(path)
-    }
-
-    static func bind(path: String, type: Int32) throws -> Int32 {
-        guard var address = UnixSocketAddress.make(path) else { throw RunError.launch("socket path too long: \(path)") }
-        unlink(path)
-        let descriptor = socket(AF_UNIX, type, 0)
-        guard descriptor >= 0 else { throw RunError.launch("cannot create socket: \(String(cString: strerror(errno)))") }
-        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-        let previous = umask(0o177)
-        defer { umask(previous) }
-        let bound = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0 else {
-            Glibc.close(descriptor)
-            throw RunError.launch("cannot bind \(path): \(String(cString: strerror(errno)))")
-        }
-        chmod(path, 0o600)
-        return descriptor
-    }
-}
-
-/// Receives the doorbell datagrams that enqueuers on this machine send, and wakes the loop.
-final class WakeListener: Sendable {
-    private let descriptor: Int32
-    private let path: String
-
-    init(path: String, onWake: @escaping @Sendable () -> Void) throws {
-        self.path = path
-        descriptor = try StatusServer.bind(path: path, type: Int32(SOCK_DGRAM.rawValue))
-        let descriptor = self.descriptor
-        let thread = Thread {
-            var buffer = [UInt8](repeating: 0, count: 16)
-            while true {
-                let received = recv(descriptor, &buffer, buffer.count, 0)
-                if received < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                onWake()
-            }
-        }
-        thread.name = "launchdeck-wake"
         thread.start()
     }
 

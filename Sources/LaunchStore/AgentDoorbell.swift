@@ -1,4 +1,5 @@
 import Foundation
+import LaunchModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,21 +36,5 @@ public struct AgentDoorbell: Sendable {
                 unlink(path.deletingPathExtension().appendingPathExtension("status").path)
             }
         }
-    }
-}
-
-/// `sockaddr_un` from a path, or nil when the path is too long for one.
-public enum UnixSocketAddress {
-    public static func make(_ path: String) -> sockaddr_un? {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard bytes.count < capacity else { return nil }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            buffer.copyBytes(from: bytes)
-            buffer[bytes.count] = 0
-        }
-        return address
     }
 }

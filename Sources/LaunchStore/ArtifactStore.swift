@@ -174,7 +174,7 @@ public struct ArtifactStore: Sendable {
         return digest
     }
 
-    private func place(_ temporary: URL, as digest: String) throws {
+    func place(_ temporary: URL, as digest: String) throws {
         let target = try blobURL(digest)
         let manager = FileManager.default
         // Renamed over an existing blob too: the new copy was just hashed, so a blob damaged on disk is repaired by
@@ -191,7 +191,7 @@ public struct ArtifactStore: Sendable {
         }
     }
 
-    private func temporaryURL() throws -> URL {
+    func temporaryURL() throws -> URL {
         let directory = root.appendingPathComponent("tmp", isDirectory: true)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

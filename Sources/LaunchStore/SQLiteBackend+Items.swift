@@ -18,6 +18,7 @@ extension SQLiteBackend {
             var jobs: [JobReference: JobVersion] = [:]
             var checked: [String: [[String: String]: [String: JSONValue]]] = [:]
             return try requests.map { request in
+                if let key = request.idempotencyKey, let earlier = try Self.item(idempotencyKey: key, db) { return earlier }
                 let queue = try queues[request.queue] ?? Self.queue(named: request.queue, db)
                 queues[queue.name] = queue
                 let job = try jobs[request.job] ?? Self.resolveJob(request.job, db)
@@ -36,20 +37,26 @@ extension SQLiteBackend {
                     overrides: ItemOverrides(hyperparameters: request.hyperparameters, variables: variables),
                     priority: request.priority, maxAttempts: queue.config.maxAttempts, timestamps: ItemTimestamps(enqueued: now),
                     relaunchOf: relaunchOf)
-                try Self.insert(item, db, seq: seq)
+                try Self.insert(item, db, seq: seq, idempotencyKey: request.idempotencyKey)
                 return item
             }
         }
     }
 
-    static func insert(_ item: LaunchItem, _ db: Database, seq: Int64) throws {
+    static func insert(_ item: LaunchItem, _ db: Database, seq: Int64, idempotencyKey: String? = nil) throws {
         try db.cachedStatement(sql: """
             INSERT INTO items (id, queue, job_name, job_version, overrides, priority, state, attempts, max_attempts,
-                               enqueued_at, updated_at, relaunch_of, changed_seq)
-            VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?)
+                               enqueued_at, updated_at, relaunch_of, changed_seq, idempotency_key)
+            VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [item.id, item.queue, item.jobName, item.jobVersion, try SQLiteRows.json(item.overrides),
                              item.priority.rank, item.maxAttempts, item.timestamps.enqueued.timeIntervalSince1970,
-                             item.timestamps.enqueued.timeIntervalSince1970, item.relaunchOf, seq])
+                             item.timestamps.enqueued.timeIntervalSince1970, item.relaunchOf, seq, idempotencyKey])
+    }
+
+    /// The item an earlier enqueue or relaunch with this key made, as it is now.
+    static func item(idempotencyKey key: String, _ db: Database) throws -> LaunchItem? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ItemColumn.selection) FROM items WHERE idempotency_key = ?"),
+                         arguments: [key]).map(SQLiteRows.item)
     }
 
     public func items(_ filter: ItemFilter) async throws -> [LaunchItem] {
@@ -109,11 +116,12 @@ extension SQLiteBackend {
         }
     }
 
-    public func relaunch(itemID: String) async throws -> LaunchItem {
+    public func relaunch(itemID: String, idempotencyKey: String?) async throws -> LaunchItem {
         let prefix = try ItemID.validatePrefix(itemID)
         let now = self.now
         defer { doorbell?.ring() }
         return try await write { db, seq in
+            if let idempotencyKey, let earlier = try Self.item(idempotencyKey: idempotencyKey, db) { return earlier }
             let original = try Self.item(prefix: prefix, db)
             let queue = try Self.queue(named: original.queue, db)
             // The queue's variables may have changed since: the copy must still fit them.
@@ -124,7 +132,7 @@ extension SQLiteBackend {
                 overrides: ItemOverrides(hyperparameters: original.overrides.hyperparameters, variables: variables),
                 priority: original.priority, maxAttempts: queue.config.maxAttempts, timestamps: ItemTimestamps(enqueued: now),
                 relaunchOf: original.id)
-            try Self.insert(item, db, seq: seq)
+            try Self.insert(item, db, seq: seq, idempotencyKey: idempotencyKey)
             return item
         }
     }

@@ -105,6 +105,24 @@ enum SQLiteSchema {
                 CREATE INDEX item_logs_stream ON item_logs (item_id, stream, id);
                 """)
         }
+        migrator.registerMigration("v4: idempotency keys, API tokens") { db in
+            try db.execute(sql: """
+                -- A client's key for one enqueue or relaunch: a retry of it finds the item instead of making another.
+                ALTER TABLE items ADD COLUMN idempotency_key TEXT;
+                CREATE UNIQUE INDEX items_idempotency ON items (idempotency_key) WHERE idempotency_key IS NOT NULL;
+                -- The tokens of `launchdeck server`: SHA-256 of each secret, never the secret.
+                CREATE TABLE api_tokens (
+                    id TEXT PRIMARY KEY,
+                    secret_hash TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    queues TEXT,
+                    created_at REAL NOT NULL,
+                    expires_at REAL,
+                    revoked_at REAL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -1,7 +1,10 @@
 import Foundation
 import LaunchAPI
+import LaunchClient
 import LaunchModel
+import LaunchServer
 import LaunchStore
+import Logging
 import Synchronization
 import TestSupport
 import Testing
@@ -10,6 +13,8 @@ import Testing
 enum BackendKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     /// The embedded store, used in process.
     case sqlite
+    /// The HTTP client, talking to a `launchdeck server` (in this process, on a loopback port) in front of a store.
+    case http
 
     var testDescription: String { rawValue }
 }
@@ -23,22 +28,34 @@ final class ManualClock: Sendable {
 }
 
 /// A fresh backend of one kind, with a clock, and helpers for a job and queues. Its store is a new SQLite file in a
-/// scratch directory.
-struct BackendFixture {
+/// scratch directory; for `.http`, a server runs in front of it until the fixture goes.
+final class BackendFixture: Sendable {
     let kind: BackendKind
     let directory: URL
     let clock = ManualClock()
     let backend: any LaunchBackend
+    let store: SQLiteBackend
+    let server: RunningServer?
 
     init(_ kind: BackendKind, limits: SQLiteBackend.Limits = SQLiteBackend.Limits()) async throws {
         self.kind = kind
         directory = TestScratch.directory("conformance-\(kind.rawValue)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let clock = self.clock
-        let store = try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path, limits: limits, clock: { clock.now })
+        store = try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path, limits: limits, clock: { clock.now })
         switch kind {
-        case .sqlite: backend = store
+        case .sqlite:
+            backend = store
+            server = nil
+        case .http:
+            let server = try await RunningServer.start(store: store, artifacts: ArtifactStore(root: directory.appendingPathComponent("artifacts")))
+            self.server = server
+            backend = try server.client()
         }
+    }
+
+    deinit {
+        server?.stop()
     }
 
     /// More connections to the same backend, as other processes would open: for concurrency tests.
@@ -47,6 +64,7 @@ struct BackendFixture {
         return try (0..<count).map { _ in
             switch kind {
             case .sqlite: try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path, clock: { clock.now })
+            case .http: try server!.client()
             }
         }
     }
@@ -65,5 +83,48 @@ struct BackendFixture {
         try await backend.enqueue(batch: (0..<count).map { _ in
             EnqueueRequest(job: JobReference(name: "train", version: nil), queue: queue, priority: priority)
         })
+    }
+}
+
+/// A `LaunchServer` on a free loopback port, with an admin token made directly in its store.
+final class RunningServer: Sendable {
+    let url: String
+    let adminToken: String
+    let server: LaunchServer
+    let task: Task<Void, any Error>
+
+    init(url: String, adminToken: String, server: LaunchServer, task: Task<Void, any Error>) {
+        self.url = url
+        self.adminToken = adminToken
+        self.server = server
+        self.task = task
+    }
+
+    static func start(store: SQLiteBackend, artifacts: ArtifactStore) async throws -> RunningServer {
+        let secret = AccessToken.generate()
+        try await store.createToken(APIToken(id: ItemID.make(), name: "admin", role: .admin, createdAt: Date()), secretHash: AccessToken.hash(secret))
+        var options = ServerOptions()
+        options.port = 0
+        options.reclaimInterval = nil
+        var logger = Logger(label: "launchdeck.server.test")
+        logger.logLevel = .warning
+        let server = LaunchServer(backend: store, artifacts: artifacts, runtime: nil, options: options, logger: logger)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let task = Task {
+            defer { continuation.finish() }
+            try await server.run { port in continuation.yield(port) }
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw LaunchError.unavailable("the test server did not start") }
+        return RunningServer(url: "http://127.0.0.1:\(port)", adminToken: secret, server: server, task: task)
+    }
+
+    func client(token: String? = nil) throws -> HTTPBackend {
+        try HTTPBackend(url: url, token: token ?? adminToken)
+    }
+
+    func stop() {
+        let server = self.server
+        Task { await server.shutdown() }
     }
 }
