@@ -64,6 +64,9 @@ public protocol AgentLeasing: Sendable {
     var leaseWaitsForWork: Bool { get }
     /// Extends the leases of the attempts still current; the others come back as revoked.
     func heartbeat(agent: String, attempts: [ItemAttempt], leaseFor: TimeInterval) async throws -> HeartbeatReply
+    /// The same, carrying the agent's live status for dashboards elsewhere. The embedded store has no use for it
+    /// (the agents of its machine serve theirs on status sockets).
+    func heartbeat(agent: String, attempts: [ItemAttempt], leaseFor: TimeInterval, status: AgentStatus?) async throws -> HeartbeatReply
     /// Every report names its attempt, and only the current attempt's are accepted (`ItemLifecycle.report`).
     @discardableResult
     func reportState(_ attempt: ItemAttempt, to state: ItemState, exitCode: Int?, error: String?) async throws -> LaunchItem
@@ -82,6 +85,10 @@ extension ItemStore {
 
 extension AgentLeasing {
     public var leaseWaitsForWork: Bool { false }
+
+    public func heartbeat(agent: String, attempts: [ItemAttempt], leaseFor: TimeInterval, status: AgentStatus?) async throws -> HeartbeatReply {
+        try await heartbeat(agent: agent, attempts: attempts, leaseFor: leaseFor)
+    }
 
     public func lease(agent: String, queues: [String], max: Int, leaseFor: TimeInterval, waitingUpTo wait: Duration) async throws -> [LaunchItem] {
         try await lease(agent: agent, queues: queues, max: max, leaseFor: leaseFor)

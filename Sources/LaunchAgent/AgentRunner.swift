@@ -72,7 +72,12 @@ public actor AgentRunner {
                     do {
                         let sentAt = BootInstant.now
                         let items = try await backend.lease(agent: configuration.id, queues: configuration.queues, max: free,
-                                                            leaseFor: configuration.leaseSeconds)
+                                                            leaseFor: configuration.leaseSeconds, waitingUpTo: leaseWait)
+                        if draining {
+                            // Leased as the drain began: back to the queue, without using an attempt.
+                            for item in items { _ = try? await backend.reportState(item.currentAttempt!, to: .queued, exitCode: nil, error: nil) }
+                            break
+                        }
                         for item in items {
                             let run = start(item, leaseSentAt: sentAt)
                             group.addTask {
@@ -80,8 +85,10 @@ public actor AgentRunner {
                                 await self.finished(item.id, leaving: leftover)
                             }
                         }
-                        // A full batch means there may be more: lease again at once.
+                        // A full batch means there may be more: lease again at once. A lease that waits for work
+                        // (a server's) has waited already: ask again at once.
                         if !items.isEmpty && items.count == free { continue }
+                        if backend.leaseWaitsForWork && items.count < free { continue }
                     } catch {
                         logger.error("lease failed: \(error)")
                         record("lease failed: \(error)")
@@ -99,6 +106,14 @@ public actor AgentRunner {
         await outbox.close()
         record("stopped")
         logger.info("agent stopped", metadata: ["id": "\(configuration.id)"])
+    }
+
+    /// How long a lease may wait on a server for work. The lease's fence counts from when the request was sent
+    /// (the agent cannot know when the server granted it), so an item leased late in the wait starts with that much
+    /// less of its fence; a quarter of the lease stays well within the fence's margin (LeaseFence: the fence is at
+    /// least half the lease), and the next heartbeat moves the fence on anyway.
+    private var leaseWait: Duration {
+        backend.leaseWaitsForWork ? min(.seconds(20), .milliseconds(Int(configuration.leaseSeconds * 250))) : .zero
     }
 
     /// Stops leasing; running items get `drainGrace` to finish, then are stopped and handed back.
@@ -176,7 +191,8 @@ public actor AgentRunner {
             let attempts = inFlight.map(\.attempt) + (await outbox.undelivered)
             let sentAt = BootInstant.now
             do {
-                let reply = try await backend.heartbeat(agent: configuration.id, attempts: attempts, leaseFor: configuration.leaseSeconds)
+                let reply = try await backend.heartbeat(agent: configuration.id, attempts: attempts, leaseFor: configuration.leaseSeconds,
+                                                        status: status.status)
                 if reply.stop && !draining {
                     record("asked to stop: draining")
                     await drain()

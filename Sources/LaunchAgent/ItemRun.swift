@@ -263,7 +263,7 @@ final class ItemRun: Sendable {
         let config = try queue.config.renderValidated(with: item.overrides.variables, target: queue.target)
         return RunContext(item: item, job: job, queue: queue, config: config,
                           workDirectory: configuration.workRoot.appendingPathComponent(item.id, isDirectory: true),
-                          agent: configuration, artifacts: ArtifactStore(root: configuration.data.artifactsURL))
+                          agent: configuration, artifacts: ArtifactStore(root: configuration.data.artifactsURL), blobs: backend.blobs)
     }
 
     /// The run's reporter: state moves go straight to the backend, logs and progress through the batching sink.

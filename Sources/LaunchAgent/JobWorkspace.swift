@@ -21,6 +21,14 @@ enum JobWorkspace {
         }
         switch context.job.spec.source {
         case .snapshot(let digest):
+            if let blobs = context.blobs {
+                do {
+                    let fetched = try await SnapshotFetch.ensure(digest, in: context.artifacts, from: blobs)
+                    if fetched.count > 0 { await reporter.log(.build, "fetched \(fetched.count) blob(s), \(fetched.bytes) bytes, of snapshot \(digest.prefix(19)) from the server") }
+                } catch {
+                    throw RunError.prepare("cannot fetch the code snapshot \(digest.prefix(19)) from the server: \(error)")
+                }
+            }
             do {
                 try context.artifacts.materialize(digest: digest, into: context.workDirectory)
                 if let identity = context.jobIdentity { try identity.own(context.workDirectory) }

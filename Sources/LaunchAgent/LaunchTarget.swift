@@ -1,4 +1,5 @@
 import Foundation
+import LaunchAPI
 import LaunchModel
 import LaunchStore
 
@@ -12,6 +13,8 @@ public struct RunContext: Sendable {
     public var workDirectory: URL
     public var agent: AgentConfiguration
     public var artifacts: ArtifactStore
+    /// Where blobs this machine lacks come from (the server); nil when the store is on this machine.
+    public var blobs: (any BlobTransfer)? = nil
 
     /// The job's default hyperparameters with the item's overrides on top.
     public var hyperparameters: [String: JSONValue] {

@@ -11,6 +11,8 @@ final class StatusBoard: Sendable {
         latest.withLock { $0 = (status, nil) }
     }
 
+    var status: AgentStatus? { latest.withLock { $0.status } }
+
     var current: Data {
         latest.withLock { latest in
             if let encoded = latest.encoded { return encoded }

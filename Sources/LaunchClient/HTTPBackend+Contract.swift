@@ -177,7 +177,8 @@ extension HTTPBackend {
         try await call(.revokeToken, ["id": reference])
     }
 
-    public func agentStatuses(ids: [String]) async throws -> [AgentStatus] {
-        try await call(.agentStatuses, query: ["ids": ids.joined(separator: ",")])
+    /// The live statuses the server has from heartbeats: of these agents, or of all when nil.
+    public func agentStatuses(ids: [String]?) async throws -> [AgentStatus] {
+        try await call(.agentStatuses, query: ["ids": ids?.joined(separator: ",")])
     }
 }

@@ -191,8 +191,7 @@ struct APIHandler: Sendable {
         case .stopAgent:
             return try .json(try await backend.requestAgentStop(try call.parameter("id")))
         case .agentStatuses:
-            let ids = (call.query["ids"] ?? "").split(separator: ",").map(String.init)
-            return try .json(statuses.statuses(ids: ids))
+            return try .json(statuses.statuses(ids: call.query["ids"].map { $0.split(separator: ",").map(String.init) }))
 
         case .lease:
             let request = try call.decode(LeaseRequest.self)
@@ -235,7 +234,7 @@ struct APIHandler: Sendable {
 
         case .createToken:
             let request = try call.decode(CreateTokenRequest.self)
-            return try .json(try await Self.createToken(request, in: backend), status: 201)
+            return try .json(try await TokenIssuer.issue(request, in: backend), status: 201)
         case .listTokens:
             return try .json(try await backend.tokens())
         case .revokeToken:
@@ -256,22 +255,6 @@ struct APIHandler: Sendable {
             throw ValidationFailure([ValidationIssue(path: "leaseSeconds", message: "must be 1 to 86400 seconds")])
         }
         return seconds
-    }
-
-    /// Makes a token and its record; the secret is returned once and never stored.
-    static func createToken(_ request: CreateTokenRequest, in tokens: any TokenCatalog, now: Date = Date()) async throws -> CreateTokenReply {
-        var issues: [ValidationIssue] = []
-        do { try Names.validateAgentName(request.name) } catch { issues.append(ValidationIssue(path: "name", message: "\(error)")) }
-        if let expiry = request.expiresAt, expiry <= now { issues.append(ValidationIssue(path: "expiresAt", message: "is in the past")) }
-        for queue in request.queues ?? [] {
-            do { try Names.validateQueueName(queue) } catch { issues.append(ValidationIssue(path: "queues", message: "\(error)")) }
-        }
-        if !issues.isEmpty { throw ValidationFailure(issues) }
-        let secret = AccessToken.generate()
-        let token = APIToken(id: ItemID.make(at: now), name: request.name, role: request.role, queues: request.queues,
-                             createdAt: now, expiresAt: request.expiresAt)
-        try await tokens.createToken(token, secretHash: AccessToken.hash(secret))
-        return CreateTokenReply(token: token, secret: secret)
     }
 
     /// Leases at once when there is work; else holds the request until work arrives, the agent is asked to drain,

@@ -17,10 +17,11 @@ final class LiveAgentStatuses: Sendable {
         }
     }
 
-    func statuses(ids: [String]) -> [AgentStatus] {
+    /// Of these agents, or of all when nil; the stale are left out.
+    func statuses(ids: [String]?) -> [AgentStatus] {
         let now = Date()
         return latest.withLock { latest in
-            ids.compactMap { id in latest[id].flatMap { now.timeIntervalSince($0.at) < keepFor ? $0.status : nil } }
+            (ids ?? latest.keys.sorted()).compactMap { id in latest[id].flatMap { now.timeIntervalSince($0.at) < keepFor ? $0.status : nil } }
         }
     }
 }

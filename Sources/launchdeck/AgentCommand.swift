@@ -16,8 +16,10 @@ struct AgentList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List agents.")
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let agents = try await CommandContext.open().backend.agents()
+        let agents = try await CommandContext.open(connection).backend.agents()
         try output.emit(json: agents.map(AgentRecord.init)) {
             var table = TextTable("ID", "NAME", "HOST", "STATE", "MAX JOBS", "QUEUES", "HEARTBEAT", "VERSION")
             for agent in agents {
@@ -35,8 +37,10 @@ struct AgentStop: AsyncParsableCommand {
         discussion: "The agent hears it on its next heartbeat: running items get its --drain-seconds, the rest go back to their queues.")
     @Argument(help: "Agent id, name or id prefix.") var agent: String
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let stopped = try await CommandContext.open().backend.requestAgentStop(agent)
+        let stopped = try await CommandContext.open(connection).backend.requestAgentStop(agent)
         print("asked agent \(stopped.name) (\(stopped.id)) to stop; it drains at its next heartbeat")
     }
 }
@@ -46,8 +50,10 @@ struct AgentDescribe: AsyncParsableCommand {
     @Argument(help: "Agent id, name or id prefix.") var id: String
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let agent = try await CommandContext.open().backend.agent(id: id)
+        let agent = try await CommandContext.open(connection).backend.agent(id: id)
         try output.emit(json: AgentRecord(agent)) {
             let env = agent.environment
             var lines = [

@@ -31,9 +31,12 @@ struct AgentRun: AsyncParsableCommand {
     /// Set by --detach for the agent it starts, so the log file it names carries the agent's own id.
     @Option(help: .hidden) var agentID: String?
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let data = DataDirectory.resolve()
-        let backend = try SQLiteBackend(directory: data)
+        let context = try await CommandContext.open(connection)
+        let data = context.directory
+        let backend = context.backend
         if let agentID, !ItemID.isValid(agentID) {
             throw ValidationFailure([ValidationIssue(path: "--agent-id", message: "\(agentID.escapedForMessage) is not an id")])
         }

@@ -1,5 +1,6 @@
 import Foundation
 import LaunchAPI
+import LaunchClient
 import LaunchModel
 import LaunchStore
 
@@ -10,14 +11,37 @@ struct CommandContext {
     let backend: any LaunchBackend
     /// The embedded store, when it is the backend: for what only it can do (the debug commands' locks and checks).
     let embedded: SQLiteBackend?
+    /// The server's client, when the backend is a server.
+    let remote: HTTPBackend?
 
-    static func open() throws -> CommandContext {
+    /// The backend the options name; a server is asked who the token is first, so a wrong URL or token fails here
+    /// with the server's own words.
+    static func open(_ options: BackendOptions) async throws -> CommandContext {
         let directory = DataDirectory.resolve()
-        let store = try SQLiteBackend(directory: directory)
-        return CommandContext(directory: directory, backend: store, embedded: store)
+        let selection = try options.selection()
+        guard let url = selection.url else {
+            let store = try SQLiteBackend(directory: directory)
+            return CommandContext(directory: directory, backend: store, embedded: store, remote: nil)
+        }
+        let client = try HTTPBackend(url: url, token: selection.token, caFile: selection.caFile)
+        try await client.connect()
+        return CommandContext(directory: directory, backend: client, embedded: nil, remote: client)
     }
 
     var artifacts: ArtifactStore { ArtifactStore(root: directory.artifactsURL) }
+
+    /// Captures a directory into this machine's artifact store and, when the backend is a server, sends it the
+    /// blobs it lacks (only those: a second `job create` of the same code sends nothing). Returns the snapshot's
+    /// digest.
+    func snapshot(_ directory: URL) async throws -> String {
+        let snapshot = try artifacts.snapshot(directory: directory)
+        guard let blobs = backend.blobs else { return snapshot.digest }
+        let missing = try await blobs.missingBlobs([snapshot.digest] + snapshot.manifest.files.map(\.digest))
+        for digest in missing {
+            try await blobs.uploadBlob(digest, from: try artifacts.blobURL(digest))
+        }
+        return snapshot.digest
+    }
 
     /// The embedded store, or a clear refusal naming the command that needs it.
     func requireEmbedded(for command: String) throws -> SQLiteBackend {

@@ -4,6 +4,7 @@ import DeckUI
 import Foundation
 import LaunchAPI
 import LaunchAgent
+import LaunchClient
 import LaunchModel
 import LaunchStore
 import Logging
@@ -26,12 +27,18 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(help: "Theme name (themes/ or $XDG_CONFIG_HOME/launchdeck/themes).") var theme: String = "default"
     @Flag(help: "Never start an agent for the local queue.") var noAgent = false
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
         guard refresh >= 0.1, refresh <= 3600 else {
             throw ValidationFailure([ValidationIssue(path: "--refresh", message: "\(refresh) is outside 0.1..3600 seconds")])
         }
-        let context = try CommandContext.open()
-        let source = BackendSource(backend: context.backend, statuses: LocalAgentStatuses(runtime: RuntimeDirectory.resolve(for: context.directory)))
+        let context = try await CommandContext.open(connection)
+        // Live agent statuses: from the agents' sockets on this machine, or from the server, which has them from
+        // the agents' heartbeats wherever they run.
+        let statuses: any AgentStatusSource = context.remote.map { RemoteAgentStatuses(backend: $0) }
+            ?? LocalAgentStatuses(runtime: RuntimeDirectory.resolve(for: context.directory))
+        let source = BackendSource(backend: context.backend, statuses: statuses)
         let store = StateStore(source: source)
         if once {
             guard let snapshot = await store.poll(force: true), snapshot.error == nil else {
@@ -52,11 +59,12 @@ struct DashboardCommand: AsyncParsableCommand {
             // The title bar shows the path; left out here, the cause fits an 80-column flash line.
             let cause = reason.replacingOccurrences(of: " \(context.backend.location)", with: "")
             welcome = (.warning, "\(cause): showing what is there; changes are off.")
-        } else if try await context.backend.queues().isEmpty, try await context.backend.jobs().isEmpty {
+        } else if context.remote == nil, try await context.backend.queues().isEmpty, try await context.backend.jobs().isEmpty {
             _ = try await DemoSetup.create(context)
             welcome = (.info, "Fresh data directory: created job demo-train, queue local and an agent for it. ? for help.")
         }
-        let ownAgent = noAgent || readOnly ? nil : try await localAgent(context, welcome: &welcome)
+        // A team's server has agents of its own; a dashboard of it starts none on this machine.
+        let ownAgent = noAgent || readOnly || context.remote != nil ? nil : try await localAgent(context, welcome: &welcome)
 
         let catalog = ThemeCatalog.standard()
         let loaded = catalog.load(theme)

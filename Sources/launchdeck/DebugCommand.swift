@@ -20,9 +20,11 @@ struct LeaseWorker: AsyncParsableCommand {
     @Option var batch: Int = 1
     @Option(help: "Stop after this many empty leases in a row.") var idleRounds: Int = 3
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
         guard batch >= 1 else { throw LaunchError.invalidInput("--batch: must be at least 1") }
-        let backend = try CommandContext.open().backend
+        let backend = try await CommandContext.open(connection).backend
         var idle = 0
         var output = ""
         while idle < idleRounds {
@@ -50,8 +52,10 @@ struct EnqueueBurst: AsyncParsableCommand {
     @Option var queue: String
     @Option var count: Int = 1000
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let backend = try CommandContext.open().backend
+        let backend = try await CommandContext.open(connection).backend
         let request = EnqueueRequest(job: try JobReference(parsing: job), queue: queue)
         for _ in 0..<count {
             let item = try await backend.enqueue(request)
@@ -64,8 +68,10 @@ struct EnqueueBurst: AsyncParsableCommand {
 struct IntegrityCheck: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "integrity-check")
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let result = try await CommandContext.open().requireEmbedded(for: "integrity-check").integrityCheck()
+        let result = try await CommandContext.open(connection).requireEmbedded(for: "integrity-check").integrityCheck()
         print(result)
         if result != "ok" { throw CommandExit(code: 1, message: "integrity check failed") }
     }
@@ -77,9 +83,11 @@ struct HoldWriteLock: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "hold-write-lock")
     @Option var seconds: Double
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
         guard seconds >= 0, seconds <= 3600 else { throw LaunchError.invalidInput("--seconds: must be 0 to 3600") }
-        let backend = try CommandContext.open().requireEmbedded(for: "hold-write-lock")
+        let backend = try await CommandContext.open(connection).requireEmbedded(for: "hold-write-lock")
         try await backend.holdWriteLock(for: seconds) {
             FileHandle.standardOutput.write(Data("locked\n".utf8))
         }

@@ -9,8 +9,10 @@ import LaunchStore
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "demo", abstract: "Create a demo job and queue, enqueue a run, and list them.")
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let context = try CommandContext.open()
+        let context = try await CommandContext.open(connection)
         let (job, item) = try await DemoSetup.create(context)
         print("Demo ready in \(context.directory.url.path): job \(job.reference), queue \(DemoSetup.queueName), item \(item.id).\n")
         print("Queues:")
@@ -64,8 +66,7 @@ enum DemoSetup {
         let directory = context.directory.url.appendingPathComponent("demo", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data(script.utf8).write(to: directory.appendingPathComponent("train.sh"))
-        let snapshot = try context.artifacts.snapshot(directory: directory)
-        let spec = JobSpec(source: .snapshot(digest: snapshot.digest), entrypoint: ["sh", "train.sh"],
+        let spec = JobSpec(source: .snapshot(digest: try await context.snapshot(directory)), entrypoint: ["sh", "train.sh"],
                            hyperparameters: ["epochs": 3], datasetVersion: "demo-data:v1")
         let (job, _) = try await context.backend.createJob(name: "demo-train", spec: spec)
         if (try? await context.backend.queue(named: queueName)) == nil {

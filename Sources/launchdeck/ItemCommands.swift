@@ -26,6 +26,8 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Runs of each combination (1-\(EnqueueCommand.maximumItems)).") var count: Int = 1
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
         let hyperparameters = try KeyValueArguments.parseTyped(config, option: "--config")
         let grid = try Self.parseSweep(sweep, fixed: hyperparameters)
@@ -44,7 +46,7 @@ struct EnqueueCommand: AsyncParsableCommand {
             request.hyperparameters.merge(combination) { _, swept in swept }
             return Array(repeating: request, count: count)
         }
-        let backend = try CommandContext.open().backend
+        let backend = try await CommandContext.open(connection).backend
         do {
             if requests.count == 1 && sweep.isEmpty {
                 let item = try await backend.enqueue(requests[0])
@@ -85,10 +87,12 @@ struct ItemsCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "At most this many, newest.") var limit: Int?
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
         let states = try state.map(ItemStates.parse)
         if let limit, limit < 1 { throw LaunchError.invalidInput("--limit: must be at least 1, got \(limit)") }
-        let items = try await CommandContext.open().backend.items(ItemFilter(queue: queue, states: states, limit: limit))
+        let items = try await CommandContext.open(connection).backend.items(ItemFilter(queue: queue, states: states, limit: limit))
         try output.emit(json: items.map { ItemRecord($0) }) {
             var table = TextTable("ID", "QUEUE", "JOB", "PRIORITY", "STATE", "ATTEMPTS", "AGENT", "AGE", "EXIT")
             for item in items {
@@ -113,9 +117,11 @@ struct ItemDescribe: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Log lines to show, newest (0 for none).") var tail: Int = 200
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
         guard tail >= 0 else { throw LaunchError.invalidInput("--tail: must be 0 or more, got \(tail)") }
-        let backend = try CommandContext.open().backend
+        let backend = try await CommandContext.open(connection).backend
         let item = try await backend.item(id: id)
         let all = try await backend.logs(itemID: item.id, tail: nil)
         let logs = tail == 0 ? [] : Array(all.suffix(tail))
@@ -237,8 +243,10 @@ struct CancelCommand: AsyncParsableCommand {
         discussion: "launchdeck cancel ID... or launchdeck cancel --queue gpu --state queued,running (default: every unfinished state).")
     @OptionGroup var selection: ItemSelection
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let backend = try CommandContext.open().backend
+        let backend = try await CommandContext.open(connection).backend
         let ids = try await selection.items(backend, defaultStates: [.queued, .leased, .building, .running])
         if ids.isEmpty { print("no items match") }
         try await eachItem(ids) { id in "item \(try await backend.cancel(itemID: id).id): cancelled" }
@@ -252,8 +260,10 @@ struct RelaunchCommand: AsyncParsableCommand {
     @OptionGroup var selection: ItemSelection
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let backend = try CommandContext.open().backend
+        let backend = try await CommandContext.open(connection).backend
         let ids = try await selection.items(backend, defaultStates: [.failed])
         if output.output == .json {
             var items: [LaunchItem] = []

@@ -28,8 +28,10 @@ struct JobCreate: AsyncParsableCommand {
     @Option(help: "Dataset version, e.g. mnist:v3.") var dataset: String?
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let context = try CommandContext.open()
+        let context = try await CommandContext.open(connection)
         let sources = [dir != nil, git != nil || commit != nil, image != nil].filter { $0 }.count
         guard sources == 1 else {
             throw LaunchError.invalidInput("job create: give exactly one source: --dir PATH, --git URL --commit SHA, or --image REF")
@@ -38,7 +40,7 @@ struct JobCreate: AsyncParsableCommand {
         if let dir {
             // Fail before copying files into a data directory that cannot take them.
             if let reason = context.backend.readOnlyReason { throw LaunchError.readOnly("\(reason): nothing was changed") }
-            source = .snapshot(digest: try context.artifacts.snapshot(directory: URL(fileURLWithPath: dir)).digest)
+            source = .snapshot(digest: try await context.snapshot(URL(fileURLWithPath: dir)))
         } else if let image {
             source = .image(reference: image)
         } else {
@@ -71,8 +73,10 @@ struct JobList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List jobs with their latest version.")
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let jobs = try await CommandContext.open().backend.jobs()
+        let jobs = try await CommandContext.open(connection).backend.jobs()
         try output.emit(json: jobs.map { JobRecord($0.latest, versions: $0.versionCount) }) {
             var table = TextTable("NAME", "LATEST", "VERSIONS", "SOURCE", "ENTRYPOINT", "CREATED")
             for job in jobs {
@@ -89,8 +93,10 @@ struct JobDescribe: AsyncParsableCommand {
     @Argument(help: "NAME[:VERSION] (default latest).") var reference: String
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let backend = try CommandContext.open().backend
+        let backend = try await CommandContext.open(connection).backend
         let job = try await backend.resolveJob(try JobReference(parsing: reference))
         let count = try await backend.jobVersions(name: job.name).count
         try output.emit(json: JobRecord(job, versions: count)) {

@@ -12,6 +12,8 @@ struct LogsCommand: AsyncParsableCommand {
     @Option(help: "Only this stream: build, stdout, stderr or agent.") var stream: String?
     @Option(parsing: .unconditional, help: "Seconds between reads while following.") var interval: Double = 0.5
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
         let only = try stream.map { name -> LogStream in
             guard let parsed = LogStream(rawValue: name) else {
@@ -20,7 +22,7 @@ struct LogsCommand: AsyncParsableCommand {
             return parsed
         }
         guard (0.05...60).contains(interval) else { throw LaunchError.invalidInput("--interval: must be 0.05 to 60 seconds, got \(interval)") }
-        let backend = try CommandContext.open().backend
+        let backend = try await CommandContext.open(connection).backend
         let item = try await backend.item(id: id)
         var last: Int64 = 0
         while true {

@@ -18,6 +18,8 @@ struct QueueCreate: AsyncParsableCommand {
     @Option(help: "Queue configuration file (YAML or JSON); default: the target's starter configuration.") var config: String?
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
         let kind = try TargetKind.parse(target)
         try Names.validateQueueName(name)
@@ -27,7 +29,7 @@ struct QueueCreate: AsyncParsableCommand {
         } else {
             parsed = try QueueConfig.parse(QueueConfig.defaultText(for: kind), target: kind)
         }
-        let queue = try await CommandContext.open().backend.createQueue(name: name, target: kind, config: parsed)
+        let queue = try await CommandContext.open(connection).backend.createQueue(name: name, target: kind, config: parsed)
         try output.emit(json: QueueRecord(queue, depth: QueueDepth())) { "created queue \(queue.name) (\(queue.target))\n" }
     }
 }
@@ -36,8 +38,10 @@ struct QueueList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List queues with their depth by state.")
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let backend = try CommandContext.open().backend
+        let backend = try await CommandContext.open(connection).backend
         let queues = try await backend.queues()
         let depths = try await backend.queueDepths()
         try output.emit(json: queues.map { QueueRecord($0, depth: depths[$0.name] ?? QueueDepth()) }) {
@@ -58,8 +62,10 @@ struct QueueDescribe: AsyncParsableCommand {
     @Argument var name: String
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let backend = try CommandContext.open().backend
+        let backend = try await CommandContext.open(connection).backend
         let queue = try await backend.queue(named: name)
         let depth = try await backend.queueDepths()[name] ?? QueueDepth()
         try output.emit(json: QueueRecord(queue, depth: depth)) {
@@ -89,8 +95,10 @@ struct QueueSetConfig: AsyncParsableCommand {
     @Argument var name: String
     @Argument(help: "YAML or JSON file.") var file: String
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let backend = try CommandContext.open().backend
+        let backend = try await CommandContext.open(connection).backend
         let queue = try await backend.queue(named: name)
         let config = try QueueConfig.parse(try ConfigFile.read(file), target: queue.target, source: file)
         _ = try await backend.updateQueueConfig(name: name, config: config, expectedVersion: nil)
@@ -101,8 +109,10 @@ struct QueueSetConfig: AsyncParsableCommand {
 struct QueuePause: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pause", abstract: "Stop agents from leasing this queue's items.")
     @Argument var name: String
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        _ = try await CommandContext.open().backend.setQueuePaused(name: name, paused: true)
+        _ = try await CommandContext.open(connection).backend.setQueuePaused(name: name, paused: true)
         print("queue \(name): paused")
     }
 }
@@ -110,8 +120,10 @@ struct QueuePause: AsyncParsableCommand {
 struct QueueResume: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "resume", abstract: "Let agents lease this queue's items again.")
     @Argument var name: String
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        _ = try await CommandContext.open().backend.setQueuePaused(name: name, paused: false)
+        _ = try await CommandContext.open(connection).backend.setQueuePaused(name: name, paused: false)
         print("queue \(name): resumed")
     }
 }

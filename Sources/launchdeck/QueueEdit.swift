@@ -9,8 +9,10 @@ struct QueueEdit: AsyncParsableCommand {
         discussion: "Saved text is validated; on errors the editor reopens with them on top of your text. Save it unchanged to give up.")
     @Argument var name: String
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
-        let backend = try CommandContext.open().backend
+        let backend = try await CommandContext.open(connection).backend
         let queue = try await backend.queue(named: name)
         let editor = try EditorCommand.fromEnvironment()
         let file = try RuntimeDirectory.resolve(for: DataDirectory.resolve()).privateFile(prefix: "queue-\(queue.name)", extension: "yaml")

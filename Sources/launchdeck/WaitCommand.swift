@@ -17,12 +17,14 @@ struct WaitCommand: AsyncParsableCommand {
     @Option(help: "Give up after this long (90s, 30m, 2h, 1d).") var timeout: String = "1d"
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var connection: BackendOptions
+
     func run() async throws {
         guard ids.isEmpty != (queue == nil) else { throw LaunchError.invalidInput("wait: give item ids or --queue, not both and not neither") }
         guard let limit = TimeLimit.parse(timeout) else {
             throw LaunchError.invalidInput("--timeout: expected a duration such as 90s, 30m, 2h or 1d, got \"\(timeout.escapedForMessage)\"")
         }
-        let backend = try CommandContext.open().backend
+        let backend = try await CommandContext.open(connection).backend
         let watched = try await Watched.resolve(ids: ids, queue: queue, backend: backend)
         let deadline = ContinuousClock.now + limit
         var cursor: Int64 = -1
