@@ -122,14 +122,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // What several test targets need (scratch directories, the chaos scale): test targets cannot share files.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // What several test targets need (scratch directories, the chaos scale, a server in process): test targets
+        // cannot share files.
+        .target(name: "TestSupport", dependencies: [
+            "LaunchAPI", "LaunchModel", "LaunchStore", "LaunchServer", "LaunchClient", .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/TestSupport"),
         .testTarget(name: "LaunchModelTests", dependencies: ["LaunchModel", "TestSupport"]),
         .testTarget(name: "LaunchAPITests", dependencies: ["LaunchAPI", "LaunchModel"]),
         // One suite every backend must pass, run against each (BackendKind).
         .testTarget(name: "BackendConformanceTests", dependencies: [
             "LaunchAPI", "LaunchModel", "LaunchStore", "LaunchServer", "LaunchClient", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The server's own: its document against its routes, every route with every role, bad input.
+        .testTarget(name: "LaunchServerTests", dependencies: [
+            "LaunchServer", "LaunchClient", "LaunchAPI", "LaunchModel", "LaunchStore", "TestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "LaunchStoreTests", dependencies: ["LaunchStore", "LaunchAPI", "LaunchModel", "TestSupport"]),
         .testTarget(name: "LaunchAgentTests", dependencies: ["LaunchAgent", "LaunchAPI", "LaunchStore", "LaunchModel", "TestSupport"]),

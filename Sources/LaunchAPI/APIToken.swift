@@ -42,7 +42,7 @@ public protocol TokenCatalog: Sendable {
     /// The record of the token with this secret hash, valid or not; nil when there is none.
     func token(secretHash: String) async throws -> APIToken?
     func tokens() async throws -> [APIToken]
-    /// By id (or unique id prefix) or name; the token stops working at once.
+    /// By its whole id or its name; the token stops working at once.
     @discardableResult
     func revokeToken(_ reference: String) async throws -> APIToken
 }

@@ -34,15 +34,10 @@ extension SQLiteBackend {
     public func revokeToken(_ reference: String) async throws -> APIToken {
         let now = self.now
         return try await write { db, _ in
-            let candidates = try Row.fetchAll(db, sql: """
-                SELECT * FROM api_tokens WHERE revoked_at IS NULL AND (name = ? OR id = ? OR substr(id, 1, length(?)) = ?)
-                """, arguments: [reference, reference, reference, reference]).map(Self.token)
-            let exact = candidates.filter { $0.name == reference || $0.id == reference }
-            let chosen = exact.count == 1 ? exact : candidates
+            // The whole id or name only: a prefix as short as "0" would name the admin's token.
+            let chosen = try Row.fetchAll(db, sql: "SELECT * FROM api_tokens WHERE revoked_at IS NULL AND (name = ? OR id = ?)",
+                                          arguments: [reference, reference.uppercased()]).map(Self.token)
             guard let token = chosen.first else { throw LaunchError.notFound("no live token named or with id \(reference.escapedForMessage)") }
-            guard chosen.count == 1 else {
-                throw LaunchError.conflict("\(reference.escapedForMessage) names \(chosen.count) tokens; give more of the id")
-            }
             try db.execute(sql: "UPDATE api_tokens SET revoked_at = ? WHERE id = ?", arguments: [now.timeIntervalSince1970, token.id])
             var revoked = token
             revoked.revokedAt = now

@@ -149,6 +149,8 @@ enum OnceOutput {
         switch format {
         case .json:
             struct Report: Encodable {
+                /// Which backend this is: the data directory, or the server's URL.
+                var backend: String
                 var updatedAt: Date?
                 var queues: [QueueRecord]
                 var items: [ItemRecord]
@@ -156,12 +158,12 @@ enum OnceOutput {
                 var needsAttention: Bool
                 var attention: Attention
                 enum CodingKeys: String, CodingKey {
-                    case updatedAt = "updated_at", queues, items, agents, needsAttention = "needs_attention", attention
+                    case backend, updatedAt = "updated_at", queues, items, agents, needsAttention = "needs_attention", attention
                 }
             }
             let lists = queue.map { [snapshot.items[$0] ?? ItemList()] } ?? Array(snapshot.items.values)
             let items = lists.flatMap { $0 }.sorted { $0.timestamps.enqueued < $1.timestamps.enqueued }
-            Swift.print(try JSONOutput.encode(Report(updatedAt: snapshot.updatedAt,
+            Swift.print(try JSONOutput.encode(Report(backend: context, updatedAt: snapshot.updatedAt,
                                                      queues: snapshot.queues.map { QueueRecord($0.queue, depth: $0.depth) },
                                                      items: items.map { ItemRecord($0) }, agents: snapshot.agents.map(AgentRecord.init),
                                                      needsAttention: snapshot.needsAttention, attention: Attention(snapshot))))

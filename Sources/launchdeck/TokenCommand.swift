@@ -74,7 +74,7 @@ struct TokenList: AsyncParsableCommand {
 
 struct TokenRevoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a token at once.")
-    @Argument(help: "The token's id (or a unique prefix) or name.") var token: String
+    @Argument(help: "The token's id or name.") var token: String
     @OptionGroup var connection: BackendOptions
 
     func run() async throws {

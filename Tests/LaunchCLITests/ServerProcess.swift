@@ -1,0 +1,44 @@
+import Foundation
+import TestSupport
+
+/// `launchdeck server` as a process of its own on a free loopback port, with its own data directory, as a team would
+/// run it; clients reach it by URL and token only.
+struct ServerProcess {
+    let home: LaunchdeckProcess
+    let process: Process
+    let url: String
+    let adminToken: String
+
+    static func start(extra: [String] = []) async throws -> ServerProcess {
+        let home = try LaunchdeckProcess()
+        let out = home.home.appendingPathComponent("server.out")
+        let process = try home.start(["server", "--listen", "127.0.0.1:0"] + extra, stdout: out, stderr: home.home.appendingPathComponent("server.err"))
+        var url: String?
+        _ = await eventually(timeout: 30) {
+            let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("launchdeck server listening on ") }) {
+                url = String(line.dropFirst("launchdeck server listening on ".count).split(separator: " ")[0])
+            }
+            return url != nil || !process.isRunning
+        }
+        guard let url else {
+            process.terminate()
+            throw LaunchdeckProcess.Failure(message: "the server did not start: \((try? String(contentsOf: home.home.appendingPathComponent("server.err"), encoding: .utf8)) ?? "")")
+        }
+        let token = try String(contentsOf: home.home.appendingPathComponent("admin-token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return ServerProcess(home: home, process: process, url: url, adminToken: token)
+    }
+
+    /// A client machine of its own (another data directory) pointed at this server.
+    func client(token: String? = nil) throws -> LaunchdeckProcess {
+        var client = try LaunchdeckProcess()
+        client.environment["LAUNCHDECK_BACKEND"] = url
+        client.environment["LAUNCHDECK_TOKEN"] = token ?? adminToken
+        return client
+    }
+
+    func stop() async {
+        process.terminate()
+        await process.exited()
+    }
+}
