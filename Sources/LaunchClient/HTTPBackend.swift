@@ -17,7 +17,6 @@ public final class HTTPBackend: LaunchBackend {
     public let baseURL: String
     let token: String?
     let client: HTTPClient
-    let ownsClient: Bool
     let retry: RetryPolicy
     let timeout: Duration
     private let connected = Mutex<(identity: WhoAmIReply?, readOnlyReason: String?)>((nil, nil))
@@ -40,21 +39,30 @@ public final class HTTPBackend: LaunchBackend {
         self.token = token
         self.retry = retry
         self.timeout = timeout
-        if let caFile {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.additionalTrustRoots = [.file(caFile)]
-            var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-            configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5))
-            client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            ownsClient = true
-        } else {
-            client = HTTPClient.shared
-            ownsClient = false
-        }
+        client = Self.client(caFile: caFile)
     }
 
-    deinit {
-        if ownsClient { try? client.syncShutdown() }
+    /// One client per process (and per CA file), never shut down, as `HTTPClient.shared` is: a backend may be
+    /// dropped on any thread, and shutting a client down on one of its own event loops traps. Its own, not the
+    /// shared one, for a connect timeout that fails fast when the server is down (the retries here back off), and
+    /// a pool that long polls cannot fill.
+    private static let clients = Mutex<[String: HTTPClient]>([:])
+
+    static func client(caFile: String?) -> HTTPClient {
+        clients.withLock { clients in
+            if let client = clients[caFile ?? ""] { return client }
+            var configuration = HTTPClient.Configuration()
+            if let caFile {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                tls.additionalTrustRoots = [.file(caFile)]
+                configuration.tlsConfiguration = tls
+            }
+            configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(1))
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[caFile ?? ""] = client
+            return client
+        }
     }
 
     /// Asks the server who this token is: a wrong URL or token fails here, with the server's words, before any work.
@@ -155,8 +163,10 @@ public final class HTTPBackend: LaunchBackend {
         } catch {
             let text = "\(error)"
             // NIO's connect errors (refused, no route) name themselves only in their text.
-            let refused = text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("NIOConnectionError")
-            throw Failure(error: .unavailable("\(baseURL) is unreachable: \(text)"), neverSent: refused)
+            if text.contains("connectionRefused") || text.contains("Connection refused") {
+                throw Failure(error: .unavailable("\(baseURL) is unreachable: connection refused (is launchdeck server running there?)"), neverSent: true)
+            }
+            throw Failure(error: .unavailable("\(baseURL) is unreachable: \(text)"), neverSent: text.contains("NIOConnectionError"))
         }
         let data = Data(bytes.readableBytesView)
         let status = Int(response.status.code)

@@ -183,3 +183,44 @@ import Testing
     }
 
 }
+
+/// A client that retries an enqueue or a relaunch (after a lost reply, a restart) sends the same idempotency key, and
+/// gets the item of the first request rather than a second one.
+@Suite struct IdempotencyConformanceTests {
+    @Test(arguments: BackendKind.allCases) func anEnqueueOrRelaunchRetriedWithItsKeyHappensOnce(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
+        try await store.makeJob()
+        try await store.makeQueue("q")
+        let request = EnqueueRequest(job: JobReference(name: "train", version: nil), queue: "q", idempotencyKey: "enqueue-7")
+        let first = try await store.backend.enqueue(request)
+        let again = try await store.backend.enqueue(request)
+        #expect(again.id == first.id)
+        let copy = try await store.backend.relaunch(itemID: first.id, idempotencyKey: "relaunch-7")
+        #expect(try await store.backend.relaunch(itemID: first.id, idempotencyKey: "relaunch-7").id == copy.id)
+        #expect(try await store.backend.items(ItemFilter()).count == 2)
+        // Without a key of its own, each call is a new request.
+        _ = try await store.backend.relaunch(itemID: first.id)
+        #expect(try await store.backend.items(ItemFilter()).count == 3)
+    }
+
+    /// Errors arrive as the same kinds from every backend: not found, conflict, invalid input with field paths.
+    @Test(arguments: BackendKind.allCases) func errorsHaveTheSameKindsEverywhere(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
+        try await store.makeJob()
+        let queue = try await store.makeQueue("q")
+        let missing = await #expect(throws: LaunchError.self) { try await store.backend.queue(named: "nope") }
+        #expect(missing?.kind == .notFound)
+        _ = try await store.backend.updateQueueConfig(name: "q", config: try QueueConfig.parse("max_attempts: 2\n", target: .localProcess),
+                                                      expectedVersion: queue.configVersion)
+        let stale = await #expect(throws: LaunchError.self) {
+            try await store.backend.updateQueueConfig(name: "q", config: try QueueConfig.parse("max_attempts: 4\n", target: .localProcess),
+                                                      expectedVersion: queue.configVersion)
+        }
+        #expect(stale?.kind == .conflict)
+        try await store.makeQueue("typed", config: "variables:\n  n: {type: int, min: 0, max: 9}\n")
+        let invalid = await #expect(throws: ValidationFailure.self) {
+            try await store.backend.enqueue(EnqueueRequest(job: JobReference(name: "train", version: nil), queue: "typed", variables: ["n": "12"]))
+        }
+        #expect(invalid?.issues.first?.path.contains("n") == true, "\(invalid?.issues ?? [])")
+    }
+}

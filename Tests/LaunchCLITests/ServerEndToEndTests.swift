@@ -38,7 +38,7 @@ import Testing
         await agent.exited()
         await server.stop()
         #expect(server.process.terminationStatus == 0)
-        #expect(try String(contentsOf: server.home.home.appendingPathComponent("server.out"), encoding: .utf8).contains("launchdeck server stopped"))
+        #expect(try String(contentsOf: server.output, encoding: .utf8).contains("launchdeck server stopped"))
     }
 
     @Test func tokensDecideWhoMayDoWhat() async throws {
@@ -66,5 +66,48 @@ import Testing
         let revoked = try await viewer.run("items")
         #expect(revoked.status != 0 && revoked.stderr.contains("revoked"), "\(revoked.stderr)")
         await server.stop()
+    }
+}
+
+/// A server killed with SIGKILL in the middle of a burst of enqueues from four clients: started again on the same
+/// store, it has every enqueue a client was told succeeded, each once (the clients' retries carry idempotency keys),
+/// and the store is whole.
+@Suite(.serialized) struct ServerCrashTests {
+    @Test func aKilledServerKeepsEveryAcknowledgedEnqueueExactlyOnce() async throws {
+        var server = try await ServerProcess.start()
+        let admin = try server.client()
+        #expect(try await admin.run("job", "create", "t", "--image", "localhost/base:latest", "--entrypoint", "true").status == 0)
+        #expect(try await admin.run("queue", "create", "q", "--target", "local-process").status == 0)
+        let clients = try (0..<4).map { _ in try server.client() }
+        var writers: [Process] = []
+        for (index, client) in clients.enumerated() {
+            writers.append(try client.start(["debug", "enqueue-burst", "--job", "t", "--queue", "q", "--count", "500"],
+                                            stdout: client.home.appendingPathComponent("burst.out"),
+                                            stderr: client.home.appendingPathComponent("burst-\(index).err")))
+        }
+        func acknowledged() -> [String] {
+            clients.flatMap { client in
+                ((try? String(contentsOf: client.home.appendingPathComponent("burst.out"), encoding: .utf8)) ?? "")
+                    // A line cut by the kill was never acknowledged in full.
+                    .split(separator: "\n").map(String.init).filter { $0.count == 26 }
+            }
+        }
+        #expect(await eventually(timeout: 60, every: 0.01) { acknowledged().count >= 300 })
+        kill(server.process.processIdentifier, SIGKILL)
+        await server.process.exited()
+        server = try await ServerProcess.start(home: server.home, listen: server.address)
+        defer { server.process.terminate() }
+        for writer in writers { await writer.exited() }
+
+        let ids = acknowledged()
+        let stored = try await admin.items()
+        for id in ids { #expect(stored[id] != nil, "acknowledged \(id) is missing") }
+        #expect(Set(ids).count == ids.count)
+        // At most the one request in flight per client when the server died may have been stored unacknowledged.
+        #expect(stored.count <= ids.count + clients.count, "\(stored.count) stored for \(ids.count) acknowledged")
+        #expect(ids.count >= 300)
+        await server.stop()
+        let check = try await server.home.run("debug", "integrity-check")
+        #expect(check.status == 0 && check.stdout == "ok\n", "\(check.stdout) \(check.stderr)")
     }
 }

@@ -8,11 +8,16 @@ struct ServerProcess {
     let process: Process
     let url: String
     let adminToken: String
+    let output: URL
 
-    static func start(extra: [String] = []) async throws -> ServerProcess {
-        let home = try LaunchdeckProcess()
-        let out = home.home.appendingPathComponent("server.out")
-        let process = try home.start(["server", "--listen", "127.0.0.1:0"] + extra, stdout: out, stderr: home.home.appendingPathComponent("server.err"))
+    /// `127.0.0.1:PORT`, to start again on the same address.
+    var address: String { String(url.dropFirst("http://".count)) }
+
+    /// `home`: a data directory to start again on (after a crash); `listen`: the address, a free port by default.
+    static func start(home given: LaunchdeckProcess? = nil, listen: String = "127.0.0.1:0", extra: [String] = []) async throws -> ServerProcess {
+        let home = try given ?? LaunchdeckProcess()
+        let out = home.home.appendingPathComponent("server-\(UUID().uuidString.prefix(6)).out")
+        let process = try home.start(["server", "--listen", listen] + extra, stdout: out, stderr: home.home.appendingPathComponent("server.err"))
         var url: String?
         _ = await eventually(timeout: 30) {
             let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
@@ -26,7 +31,7 @@ struct ServerProcess {
             throw LaunchdeckProcess.Failure(message: "the server did not start: \((try? String(contentsOf: home.home.appendingPathComponent("server.err"), encoding: .utf8)) ?? "")")
         }
         let token = try String(contentsOf: home.home.appendingPathComponent("admin-token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        return ServerProcess(home: home, process: process, url: url, adminToken: token)
+        return ServerProcess(home: home, process: process, url: url, adminToken: token, output: out)
     }
 
     /// A client machine of its own (another data directory) pointed at this server.
