@@ -63,6 +63,7 @@ struct APIHandler: Sendable {
     let statuses: LiveAgentStatuses
     let authenticator: TokenAuthenticator
     let version: String
+    let metrics: ServerMetrics
     /// The longest a long poll is held, whatever it asks.
     let maximumWait: Duration
 
@@ -268,7 +269,9 @@ struct APIHandler: Sendable {
         let deadline = ContinuousClock.now + wait
         while true {
             let generation = await signals.generation(.work)
+            let asked = ContinuousClock.now
             let items = try await backend.lease(agent: request.agent, queues: request.queues, max: request.max, leaseFor: leaseFor)
+            metrics.leased(items, took: ContinuousClock.now - asked)
             if !items.isEmpty { return items }
             let left = deadline - ContinuousClock.now
             if left <= .zero || Task.isCancelled { return [] }

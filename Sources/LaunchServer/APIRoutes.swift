@@ -23,6 +23,17 @@ struct APIRoutes: Sendable {
                 return Self.errorResponse(LaunchError.unavailable("the store cannot be read: \(error)"))
             }
         }
+        // Prometheus scrapes with a token of any role (`authorization: {credentials_file: ...}` in its scrape config):
+        // queue names and counts are not for everyone who can reach the port.
+        router.get("/metrics") { request, _ in
+            do {
+                _ = try await server.authenticator.authenticate(request.headers[.authorization])
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: try await server.metrics.scrape(server.backend))))
+            } catch {
+                return Self.errorResponse(error)
+            }
+        }
         router.get("/api/v1/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
@@ -74,8 +85,9 @@ struct APIRoutes: Sendable {
         } catch {
             response = Self.errorResponse(error)
         }
-        let elapsed = (ContinuousClock.now - started).components
-        let milliseconds = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
+        let took = ContinuousClock.now - started
+        server.metrics.request(operation.rawValue, status: Int(response.status.code), took: took)
+        let milliseconds = Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15
         server.logger.info("request", metadata: [
             "method": "\(request.method)", "path": "\(request.uri.path)", "operation": "\(operation.rawValue)",
             "status": "\(response.status.code)", "ms": "\(String(format: "%.1f", milliseconds))", "token": "\(tokenName)",

@@ -47,6 +47,7 @@ public final class LaunchServer: Sendable {
     let signals = ServerSignals()
     let handler: APIHandler
     let authenticator: TokenAuthenticator
+    let metrics = ServerMetrics()
     private let group = Mutex<ServiceGroup?>(nil)
 
     /// `runtime`: where this machine's enqueuers ring their doorbell, so local writes to the same store wake the
@@ -59,7 +60,7 @@ public final class LaunchServer: Sendable {
         self.logger = logger
         authenticator = TokenAuthenticator(tokens: backend)
         handler = APIHandler(backend: backend, signals: signals, statuses: LiveAgentStatuses(), authenticator: authenticator,
-                             version: options.version, maximumWait: options.maximumWait)
+                             version: options.version, metrics: metrics, maximumWait: options.maximumWait)
     }
 
     public func run(gracefulShutdownSignals: [UnixSignal] = [], onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
