@@ -1,9 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers, one way: LaunchModel (domain) <- LaunchAPI (the backend contract: role protocols and their request and
-// reply types, no storage) <- LaunchStore (the embedded SQLite backend, artifacts) <- LaunchAgent, DeckUI <-
-// launchdeck (commands). DeckTerminal is the one module that touches ncurses.
+// Layers, one way: LaunchModel (domain) <- LaunchAPI (the backend contract: role protocols, their request and
+// reply types, error kinds, the HTTP route list; no storage) <- LaunchStore (the embedded SQLite backend,
+// artifacts), LaunchClient (the contract over HTTP) <- LaunchServer (serves a backend over HTTP), LaunchAgent,
+// DeckUI <- launchdeck (commands). DeckTerminal is the one module that touches ncurses.
 let package = Package(
     name: "LaunchDeck",
     platforms: [.macOS(.v14)],
@@ -99,8 +100,9 @@ let package = Package(
         ),
         // ncursesw from libncurses-dev; only DeckTerminal imports it.
         .systemLibrary(name: "CNCursesW", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
-        // The dashboard: state store, snapshots, views, themes, actions. No ncurses here.
-        .target(name: "DeckUI", dependencies: ["LaunchModel", "LaunchAPI", "LaunchStore"]),
+        // The dashboard: state store, snapshots, views, themes, actions; the model and the contract only, no storage
+        // and no ncurses.
+        .target(name: "DeckUI", dependencies: ["LaunchModel", "LaunchAPI"]),
         // The one thin module that touches ncurses.
         .target(name: "DeckTerminal", dependencies: ["DeckUI", "CNCursesW"]),
         // A tiny C program each job runs under, so a job dies with its agent (see its header comment).

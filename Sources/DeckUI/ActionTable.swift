@@ -1,6 +1,5 @@
 import Foundation
 import LaunchModel
-import LaunchStore
 
 /// Every key the dashboard answers to, in one table.
 public enum ActionTable {

@@ -1,7 +1,6 @@
 import Foundation
 import LaunchAPI
 import LaunchModel
-import LaunchStore
 import Synchronization
 
 /// Connects the dashboard to the world: runs effects against the backend, polls through the state store,
@@ -36,8 +35,9 @@ public final class DeckSession {
     private var poller: Task<Void, Never>?
     /// Called on the UI thread when `:theme` picks a theme.
     public var onTheme: ((String) -> String?)?
-    /// Where configurations being edited are written: a private directory, since they may hold secrets.
-    public var editFiles = RuntimeDirectory.resolve(for: DataDirectory.resolve())
+    /// Makes the file a queue's configuration is edited in (from the queue's name): private to this user, since a
+    /// configuration may hold secrets. The command line gives one in its runtime directory.
+    public var makeEditFile: (String) throws -> URL = { _ in throw LaunchError.storage("no private directory for edits was given") }
     /// The file each queue's edit uses, kept while its text waits to be fixed.
     private var editFileOf: [String: URL] = [:]
 
@@ -225,7 +225,7 @@ public final class DeckSession {
         }
         var session = edits[name] ?? ConfigEditSession(target: queue.target, original: queue.config.text, baseVersion: queue.configVersion)
         do {
-            let file = try editFileOf[name] ?? editFiles.privateFile(prefix: "queue-\(name)", extension: "yaml")
+            let file = try editFileOf[name] ?? makeEditFile(name)
             editFileOf[name] = file
             try Data(session.fileContents.utf8).write(to: file)
             try editor(file)

@@ -1,7 +1,6 @@
 import Foundation
 import LaunchAPI
 import LaunchModel
-import LaunchStore
 
 /// The three panes of the main screen.
 public enum Pane: Int, Sendable, CaseIterable, Hashable {

@@ -1,6 +1,5 @@
 import LaunchAPI
 import LaunchModel
-import LaunchStore
 
 /// The enqueue form: job and version, priority, the queue's template variables (typed, with their bounds
 /// shown and checked before submit) and hyperparameter overrides.

@@ -1,7 +1,6 @@
 import Foundation
 import LaunchAPI
 import LaunchModel
-import LaunchStore
 
 /// What the state store reads: the backend's change feed and job list, and agents' status sockets.
 public protocol SnapshotSource: Sendable {

@@ -79,6 +79,8 @@ struct DashboardCommand: AsyncParsableCommand {
         if let problem = loaded.problem { app.flashLater(.error, problem) }
         if let welcome { app.flashLater(welcome.level, welcome.text) }
         let session = DeckSession(app: app, store: store, backend: context.backend, refresh: .milliseconds(Int(refresh * 1000)), wake: driver.wake)
+        let runtime = RuntimeDirectory.resolve(for: context.directory)
+        session.makeEditFile = { name in try runtime.privateFile(prefix: "queue-\(name)", extension: "yaml") }
         session.onTheme = { name in
             // A theme that cannot be used leaves the one on screen; only at start does a fallback stand in.
             let next = catalog.load(name)

@@ -26,9 +26,10 @@ struct LaunchdeckProcess {
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
     }
 
-    func start(_ arguments: [String], stdout: URL, stderr: URL, extraEnvironment: [String: String] = [:]) throws -> Process {
+    /// `executable`: another program to run with this home's environment (a wrapper such as `ip netns exec`).
+    func start(_ arguments: [String], stdout: URL, stderr: URL, extraEnvironment: [String: String] = [:], executable: String? = nil) throws -> Process {
         let process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? Self.binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["LAUNCHDECK_HOME"] = home.path
@@ -53,10 +54,10 @@ struct LaunchdeckProcess {
     }
 
     @discardableResult
-    func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Result {
+    func run(_ arguments: [String], environment extra: [String: String] = [:], executable: String? = nil) async throws -> Result {
         let out = home.appendingPathComponent("out-\(UUID().uuidString)")
         let err = home.appendingPathComponent("err-\(UUID().uuidString)")
-        let process = try start(arguments, stdout: out, stderr: err, extraEnvironment: extra)
+        let process = try start(arguments, stdout: out, stderr: err, extraEnvironment: extra, executable: executable)
         await process.exited()
         return Result(status: process.terminationStatus,
                       stdout: try String(contentsOf: out, encoding: .utf8),

@@ -111,3 +111,57 @@ import Testing
         #expect(check.status == 0 && check.stdout == "ok\n", "\(check.stdout) \(check.stderr)")
     }
 }
+
+/// The dashboard and HTTPS against a server, through the real binaries.
+@Suite(.serialized) struct RemoteDashboardTests {
+    @Test func aRemoteDashboardShowsTheServersQueuesAndLiveWork() async throws {
+        guard RequiredComponent.available("tmux", probe: ["tmux", "-V"]) else { return }
+        let server = try await ServerProcess.start()
+        defer { server.process.terminate() }
+        let workstation = try server.client()
+        _ = try workstation.write("job/run.sh", "echo 'launchdeck:progress 1/4 warming up'\nsleep 3\necho 'launchdeck:progress 4/4 done'\n")
+        #expect(try await workstation.run("queue", "create", "team", "--target", "local-process").status == 0)
+        #expect(try await workstation.run("job", "create", "slow", "--dir", workstation.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
+        let gpuBox = try server.client()
+        let agent = try gpuBox.startAgent(queues: ["team"], name: "gpu-box")
+        defer { agent.terminate() }
+
+        let laptop = try server.client()
+        let tmux = DashboardEndToEndTests.Tmux()
+        defer { tmux.kill() }
+        let command = "env LAUNCHDECK_HOME='\(laptop.home.path)' LAUNCHDECK_BACKEND='\(server.url)' LAUNCHDECK_TOKEN='\(server.adminToken)' "
+            + "'\(LaunchdeckProcess.binary.path)' --refresh 0.3; sleep 60"
+        tmux.run(["new-session", "-d", "-s", "deck", "-x", "140", "-y", "40", command])
+        #expect(await tmux.waitFor(String(server.url.dropFirst("http://".count))), "the title names the server: \(tmux.screen)")
+        #expect(await tmux.waitFor("team"), "\(tmux.screen)")
+        #expect(await tmux.waitFor("gpu-box"), "the remote agent is listed: \(tmux.screen)")
+        let id = try await workstation.enqueueID("slow", "--queue", "team")
+        #expect(await tmux.waitFor(" 25%"), "live progress from the remote agent: \(tmux.screen)")
+        #expect(await tmux.waitFor("succeeded", timeout: 30), "\(tmux.screen)")
+        #expect(try await workstation.state(id) == "succeeded")
+        // A dashboard of a server starts no agent of its own on the laptop.
+        let agents = try #require(try await workstation.json("agent", "list", "-o", "json") as? [[String: Any]])
+        #expect(agents.map { $0["name"] as? String } == ["gpu-box"])
+        tmux.keys("q")
+    }
+
+    @Test func clientsReachAServerOverHTTPSWithItsCA() async throws {
+        guard RequiredComponent.available("openssl", probe: ["openssl", "version"]) else { return }
+        let keys = try LaunchdeckProcess()
+        let certificate = keys.home.appendingPathComponent("server.pem"), key = keys.home.appendingPathComponent("server-key.pem")
+        let made = try await keys.run(["-c", """
+            openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+              -keyout '\(key.path)' -out '\(certificate.path)' 2>&1
+            """], executable: "/bin/sh")
+        #expect(made.status == 0, "\(made.stdout)")
+        let server = try await ServerProcess.start(extra: ["--tls-cert", certificate.path, "--tls-key", key.path])
+        defer { server.process.terminate() }
+        #expect(server.url.hasPrefix("https://"))
+        var client = try server.client()
+        let untrusted = try await client.run("queue", "list")
+        #expect(untrusted.status != 0, "a certificate no CA vouches for is refused")
+        client.environment["LAUNCHDECK_CA_FILE"] = certificate.path
+        let trusted = try await client.run("queue", "list")
+        #expect(trusted.status == 0, "\(trusted.stderr)")
+    }
+}

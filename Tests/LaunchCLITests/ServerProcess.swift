@@ -22,7 +22,9 @@ struct ServerProcess {
         _ = await eventually(timeout: 30) {
             let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("launchdeck server listening on ") }) {
+                // A server on every address is reached on loopback.
                 url = String(line.dropFirst("launchdeck server listening on ".count).split(separator: " ")[0])
+                    .replacingOccurrences(of: "//0.0.0.0:", with: "//127.0.0.1:")
             }
             return url != nil || !process.isRunning
         }

@@ -7,11 +7,11 @@ import Foundation
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure LaunchDeck on this machine and print the figures.")
 
-    enum Group: String, ExpressibleByArgument, CaseIterable { case store, cli, agent, dashboard }
+    enum Group: String, ExpressibleByArgument, CaseIterable { case store, cli, agent, dashboard, server }
     enum Format: String, ExpressibleByArgument { case table, json }
 
     @Option(name: [.short, .long], help: "table or json.") var output: Format = .table
-    @Option(help: "Only these groups (repeatable): store, cli, agent, dashboard.") var only: [Group] = []
+    @Option(help: "Only these groups (repeatable): store, cli, agent, dashboard, server.") var only: [Group] = []
     @Option(help: "Items for the dispatch latency run.") var dispatchItems: Int = 200
     @Option(help: "Items for the end-to-end run.") var endToEndItems: Int = 500
     @Option(help: "Items in the dashboard's queue.") var dashboardItems: Int = 100_000
@@ -38,6 +38,9 @@ struct BenchCommand: AsyncParsableCommand {
         if groups.contains(.cli) { try await CommandLineBench.run(root: root, into: &report) }
         if groups.contains(.agent) {
             try await AgentBench.run(root: root, into: &report, dispatchItems: dispatchItems, endToEndItems: endToEndItems)
+        }
+        if groups.contains(.server) {
+            try await ServerBench.run(root: root, into: &report, dispatchItems: dispatchItems / 2, dashboardItems: dashboardItems)
         }
         switch output {
         case .table: print(report.table)
