@@ -39,8 +39,9 @@ public struct APIToken: Sendable, Hashable, Codable {
 public protocol TokenCatalog: Sendable {
     /// Stores a new token's record under the hash of its secret.
     func createToken(_ token: APIToken, secretHash: String) async throws
-    /// The record of the token with this secret hash, valid or not; nil when there is none.
-    func token(secretHash: String) async throws -> APIToken?
+    /// The record of the token with this secret hash, valid or not, with the hash as stored (which the server
+    /// compares in constant time); nil when there is none.
+    func token(secretHash: String) async throws -> (token: APIToken, secretHash: String)?
     func tokens() async throws -> [APIToken]
     /// By its whole id or its name; the token stops working at once.
     @discardableResult

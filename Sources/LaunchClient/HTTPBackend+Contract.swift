@@ -166,7 +166,7 @@ extension HTTPBackend {
         try await call(.createToken, body: CreateTokenRequest(name: name, role: role, queues: queues, expiresAt: expiresAt))
     }
 
-    public func token(secretHash: String) async throws -> APIToken? {
+    public func token(secretHash: String) async throws -> (token: APIToken, secretHash: String)? {
         throw LaunchError.forbidden("tokens are looked up by the server only")
     }
 

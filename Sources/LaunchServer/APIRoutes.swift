@@ -87,10 +87,10 @@ struct APIRoutes: Sendable {
         }
         let took = ContinuousClock.now - started
         server.metrics.request(operation.rawValue, status: Int(response.status.code), took: took)
-        let milliseconds = Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15
+        let microseconds = took.components.seconds * 1_000_000 + took.components.attoseconds / 1_000_000_000_000
         server.logger.info("request", metadata: [
             "method": "\(request.method)", "path": "\(request.uri.path)", "operation": "\(operation.rawValue)",
-            "status": "\(response.status.code)", "ms": "\(String(format: "%.1f", milliseconds))", "token": "\(tokenName)",
+            "status": "\(response.status.code)", "us": "\(microseconds)", "token": "\(tokenName)",
         ])
         return response
     }

@@ -24,17 +24,19 @@ final class TokenAuthenticator: Sendable {
         guard AccessToken.isWellFormed(secret) else {
             throw LaunchError.unauthorized("not a LaunchDeck token (they start with \(AccessToken.prefix) and carry a checksum): check for a typo or a cut")
         }
-        let hash = AccessToken.hash(secret)
         let now = Date()
-        if let cached = cache.withLock({ $0[hash] }), cached.until > now {
+        // Keyed by the secret the client sent, so a cached token costs no hashing; the store only ever sees hashes.
+        if let cached = cache.withLock({ $0[secret] }), cached.until > now {
             return try usable(cached.token, now: now)
         }
-        guard let token = try await tokens.token(secretHash: hash) else {
+        let hash = AccessToken.hash(secret)
+        guard let found = try await tokens.token(secretHash: hash), AccessToken.constantTimeEqual(found.secretHash, hash) else {
             throw LaunchError.unauthorized("unknown token")
         }
+        let token = found.token
         cache.withLock { cache in
             if cache.count > 10_000 { cache.removeAll() }
-            cache[hash] = (token, now.addingTimeInterval(cacheFor))
+            cache[secret] = (token, now.addingTimeInterval(cacheFor))
         }
         return try usable(token, now: now)
     }

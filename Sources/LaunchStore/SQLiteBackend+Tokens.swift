@@ -17,10 +17,10 @@ extension SQLiteBackend {
         }
     }
 
-    public func token(secretHash: String) async throws -> APIToken? {
+    public func token(secretHash: String) async throws -> (token: APIToken, secretHash: String)? {
         try await read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_tokens WHERE secret_hash = ?"), arguments: [secretHash])
-                .map(Self.token)
+                .map { row in (try Self.token(row), row["secret_hash"] as String) }
         }
     }
 
