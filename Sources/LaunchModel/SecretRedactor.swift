@@ -128,9 +128,28 @@ extension SecretRedactor {
         }
     }
 
-    /// Free text for display or logs: `NAME=value` pairs with secret names and URL credentials hidden.
+    /// Free text for display or logs: `NAME=value` pairs with secret names, URL credentials and LaunchDeck API
+    /// tokens hidden.
     public static func redactText(_ text: String) -> String {
-        redactURLCredentials(in: redactAssignments(in: text))
+        redactAPITokens(in: redactURLCredentials(in: redactAssignments(in: text)))
+    }
+
+    /// A LaunchDeck API token (`ldk_` and 38 letters and digits) anywhere in a text shows as `ldk_[redacted]`: a
+    /// job that prints `$LAUNCHDECK_TOKEN`, an error that quotes one.
+    public static func redactAPITokens(in text: String) -> String {
+        guard text.contains("ldk_") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "ldk_") {
+            result += rest[..<start.upperBound]
+            rest = rest[start.upperBound...]
+            let body = rest.prefix { $0.isASCII && ($0.isLetter || $0.isNumber) }
+            if body.count >= 20 {
+                result += marker
+                rest = rest[body.endIndex...]
+            }
+        }
+        return result + rest
     }
 
     /// `https://user:token@host/repo.git` shows as `https://user:[redacted]@host/repo.git`, and a token given as the

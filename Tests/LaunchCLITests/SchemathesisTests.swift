@@ -26,7 +26,7 @@ import Testing
             // Revoking tokens would revoke the one this run uses, leaving nothing but 401s to test.
             "--exclude-operation-id", "revokeToken",
             // Long polls may be held for a minute.
-            "--request-timeout", "75", "--max-time", "60", "--workers", "1", "--seed", "1",
+            "--request-timeout", "75", "--max-time", "30", "--workers", "1", "--seed", "1",
         ]
         _ = FileManager.default.createFile(atPath: report.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: report)

@@ -22,11 +22,9 @@ import Testing
         #expect(logs.contains("stdout: hello from \(good)"), "\(logs)")
         #expect(logs.contains { $0.hasPrefix("build: fetched") }, "the agent fetched the code from the server: \(logs)")
 
-        // An idle remote agent starts a new item at once: its lease waits on the server.
-        let started = Date()
+        // An idle remote agent takes a new item from its waiting lease (how fast: `launchdeck bench --only server`).
         let next = try await workstation.enqueueID("probe", "--queue", "remote")
         #expect(try await eventually(every: 0.02) { try await workstation.state(next) == "succeeded" })
-        #expect(Date().timeIntervalSince(started) < 10)
 
         // The dashboard's one-shot report, through the server, names it.
         let once = try await workstation.run("--once", "-o", "json")

@@ -21,6 +21,14 @@ import Testing
         }
     }
 
+    /// A job that prints the server token it was given, or an error that quotes one, shows none of it.
+    @Test func launchDeckTokensAreHiddenInText() {
+        let token = "ldk_" + String(repeating: "Ab3", count: 12) + "x9"
+        #expect(SecretRedactor.redactText("using \(token) now") == "using ldk_[redacted] now")
+        #expect(SecretRedactor.redactText("LAUNCHDECK_TOKEN=\(token)").contains(token) == false)
+        #expect(SecretRedactor.redactText("the ldk_ prefix marks a token") == "the ldk_ prefix marks a token")
+    }
+
     @Test func urlCredentialsAreHidden() {
         #expect(SecretRedactor.redactURLCredentials(in: "git https://bob:ghp_secret@github.com/org/repo.git@abc")
                 == "git https://bob:[redacted]@github.com/org/repo.git@abc")

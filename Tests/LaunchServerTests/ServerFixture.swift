@@ -17,7 +17,8 @@ final class ServerFixture: Sendable {
         let directory = TestScratch.directory("server")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         store = try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path)
-        server = try await RunningServer.start(store: store, artifacts: ArtifactStore(root: directory.appendingPathComponent("artifacts")))
+        server = try await RunningServer.start(store: store, artifacts: ArtifactStore(root: directory.appendingPathComponent("artifacts")),
+                                               maximumWait: .seconds(600))
     }
 
     deinit { server.stop() }

@@ -20,12 +20,13 @@ public final class RunningServer: Sendable {
         self.task = task
     }
 
-    public static func start(store: SQLiteBackend, artifacts: ArtifactStore) async throws -> RunningServer {
+    public static func start(store: SQLiteBackend, artifacts: ArtifactStore, maximumWait: Duration = .seconds(60)) async throws -> RunningServer {
         let secret = AccessToken.generate()
         try await store.createToken(APIToken(id: ItemID.make(), name: "admin", role: .admin, createdAt: Date()), secretHash: AccessToken.hash(secret))
         var options = ServerOptions()
         options.port = 0
         options.reclaimInterval = nil
+        options.maximumWait = maximumWait
         var logger = Logger(label: "launchdeck.server.test")
         logger.logLevel = .warning
         let server = LaunchServer(backend: store, artifacts: artifacts, runtime: nil, options: options, logger: logger)
