@@ -3,6 +3,7 @@ import Testing
 
 /// The container target with real Podman: build, run, logs, progress, image reuse, cancel.
 /// Needs Podman and the local base image that `scripts/setup-podman` makes (no registry is reachable).
+extension HostNetworkTests {
 @Suite(.serialized) struct ContainerTargetTests {
     static var podmanReady: Bool {
         RequiredComponent.available("podman with localhost/base:latest (run scripts/setup-podman)",
@@ -183,4 +184,5 @@ import Testing
     func podman(_ arguments: [String]) async -> String {
         (try? await programOutput(["podman"] + arguments)) ?? ""
     }
+}
 }

@@ -5,6 +5,7 @@ import Testing
 /// pair whose link the test takes down) while it runs an item: its guard stops the job before the lease can run
 /// out, another agent runs the item, and the job's own records show no two attempts at once. Back on the network,
 /// the cut-off agent carries on.
+extension HostNetworkTests {
 @Suite(.serialized) struct PartitionTests {
     static func sh(_ command: String) -> Int32 {
         let process = Process()
@@ -74,4 +75,5 @@ import Testing
         })
         #expect(try await workstation.state(id) == "succeeded", "the late report of the lost attempt changed nothing")
     }
+}
 }
