@@ -7,7 +7,8 @@ import Glibc
 /// Finds out where the agent runs: host, OS, CPUs, memory, GPUs, container runtimes, cluster access.
 /// Every external tool is optional and time-limited; what cannot be found stays empty.
 public enum EnvironmentProbe {
-    public static func probe(_ configuration: AgentConfiguration) async -> AgentEnvironment {
+    /// `engineTimeout`: how long `podman info` and `docker info` may take; a loaded machine needs longer.
+    public static func probe(_ configuration: AgentConfiguration, engineTimeout: Duration = .seconds(10)) async -> AgentEnvironment {
         var system = utsname()
         uname(&system)
         func field<T>(_ value: T) -> String {
@@ -16,8 +17,8 @@ public enum EnvironmentProbe {
         async let gpus = probeGPUs()
         // A runtime counts only when its engine answers: the client alone (docker without a daemon, podman without
         // working storage) would fail every item.
-        async let podman = CommandProbe.output("podman", ["info", "--format", "{{.Version.Version}}"], timeout: .seconds(10))
-        async let docker = CommandProbe.output("docker", ["info", "--format", "{{.ServerVersion}}"], timeout: .seconds(10))
+        async let podman = CommandProbe.output("podman", ["info", "--format", "{{.Version.Version}}"], timeout: engineTimeout)
+        async let docker = CommandProbe.output("docker", ["info", "--format", "{{.ServerVersion}}"], timeout: engineTimeout)
         async let context = CommandProbe.output("kubectl", ["config", "current-context"])
         var runtimes: [AgentEnvironment.Runtime] = []
         if let version = await podman, !version.isEmpty { runtimes.append(.init(name: "podman", version: version)) }

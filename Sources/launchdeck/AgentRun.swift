@@ -136,10 +136,19 @@ struct AgentRun: AsyncParsableCommand {
     /// Serves only the queues it can run here (leasing the others would fail their items, each at once): refuses to
     /// start when it can serve none, else says which it leaves and records why in its environment.
     static func decideQueues(_ configuration: inout AgentConfiguration, backend: any LaunchBackend) async throws {
-        let environment = await EnvironmentProbe.probe(configuration)
+        var environment = await EnvironmentProbe.probe(configuration)
         var unserved: [String: String] = [:]
         for name in configuration.queues {
             if let problem = QueueCapability.problem(try await backend.queue(named: name), environment: environment) { unserved[name] = problem }
+        }
+        // A container engine busy with other work (a build, many agents starting at once) can take longer than
+        // the first probe allows: ask once more, patiently, before giving up a queue for it.
+        if !unserved.isEmpty {
+            environment = await EnvironmentProbe.probe(configuration, engineTimeout: .seconds(45))
+            unserved = [:]
+            for name in configuration.queues {
+                if let problem = QueueCapability.problem(try await backend.queue(named: name), environment: environment) { unserved[name] = problem }
+            }
         }
         if unserved.count == configuration.queues.count {
             throw ValidationFailure(configuration.queues.map { ValidationIssue(path: "--queue", message: "cannot serve \($0): \(unserved[$0]!)") })
