@@ -1,4 +1,5 @@
 import Foundation
+import LaunchAPI
 import LaunchModel
 import LaunchStore
 
@@ -83,7 +84,7 @@ enum AgentBench {
     }
 
     /// The start time the job printed, once it has finished.
-    static func waitForStart(_ backend: SQLiteBackend, _ id: String) async throws -> Double {
+    static func waitForStart(_ backend: any LaunchBackend, _ id: String) async throws -> Double {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             let item = try await backend.item(id: id)

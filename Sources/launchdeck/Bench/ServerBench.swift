@@ -128,7 +128,7 @@ enum ServerBench {
             // An idle agent: each item after the last one finished and the agent is back in its wait.
             if index > 0 { try await Task.sleep(for: .milliseconds(50)) }
             let item = try await client.enqueue(EnqueueRequest(job: JobReference(name: "clock", version: nil), queue: "dispatch"))
-            let started = try await startTime(client, item.id)
+            let started = try await AgentBench.waitForStart(client, item.id)
             dispatch.add((started - item.timestamps.enqueued.timeIntervalSince1970) * 1000)
         }
         report.results.append(BenchResult(group: group, name: "enqueue -> process started, idle remote agent (\(dispatchItems) items)", unit: "ms",
@@ -211,22 +211,6 @@ enum ServerBench {
             ids += try String(contentsOf: output, encoding: .utf8).split(separator: "\n").map(String.init)
         }
         return ids
-    }
-
-    /// The start time the job printed, once it has finished.
-    static func startTime(_ backend: any LaunchBackend, _ id: String) async throws -> Double {
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let item = try await backend.item(id: id)
-            if item.state.isFinal {
-                guard let line = try await backend.logs(itemID: id, tail: 1).first, let started = Double(line.text) else {
-                    throw CommandExit(code: 1, message: "bench: item \(id) printed no start time (\(item.state), \(item.error ?? ""))")
-                }
-                return started
-            }
-            try await Task.sleep(for: .milliseconds(2))
-        }
-        throw CommandExit(code: 1, message: "bench: item \(id) did not finish within 30 s")
     }
 }
 
