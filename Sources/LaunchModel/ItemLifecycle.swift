@@ -127,6 +127,35 @@ public enum ItemLifecycle {
         attempts == attempt.number && (agent == attempt.agent || reclaimedFrom == attempt.agent)
     }
 
+    /// The variables an enqueue gets on `queue`: the requested ones typed and completed with the queue's defaults, and
+    /// checked by rendering the queue's configuration with them, so an item that could never run is refused now.
+    public static func enqueueVariables(_ requested: [String: String], on queue: Queue) throws -> [String: JSONValue] {
+        let variables = try queue.config.resolveVariables(requested)
+        _ = try queue.config.renderValidated(with: variables, target: queue.target)
+        return variables
+    }
+
+    /// A new queued item of `job` on `queue` (`variables` from `enqueueVariables`): its attempts bounded by the
+    /// queue's configuration as it is now.
+    public static func enqueue(job: JobVersion, on queue: Queue, hyperparameters: [String: JSONValue], variables: [String: JSONValue],
+                               priority: Priority, relaunchOf: String? = nil, at now: Date) -> LaunchItem {
+        LaunchItem(id: ItemID.make(at: now), queue: queue.name, jobName: job.name, jobVersion: job.version,
+                   overrides: ItemOverrides(hyperparameters: hyperparameters, variables: variables),
+                   priority: priority, maxAttempts: queue.config.maxAttempts, timestamps: ItemTimestamps(enqueued: now),
+                   relaunchOf: relaunchOf)
+    }
+
+    /// A copy of `original` queued again on its queue: the same job version, hyperparameters, variables and priority.
+    /// The queue's variables may have changed since, so the copy must still fit them.
+    public static func relaunch(_ original: LaunchItem, on queue: Queue, at now: Date) throws -> LaunchItem {
+        let variables = try queue.config.checkVariables(original.overrides.variables)
+        _ = try queue.config.renderValidated(with: variables, target: queue.target)
+        return LaunchItem(id: ItemID.make(at: now), queue: original.queue, jobName: original.jobName, jobVersion: original.jobVersion,
+                          overrides: ItemOverrides(hyperparameters: original.overrides.hyperparameters, variables: variables),
+                          priority: original.priority, maxAttempts: queue.config.maxAttempts, timestamps: ItemTimestamps(enqueued: now),
+                          relaunchOf: original.id)
+    }
+
     /// Cancelled by a user: final at once; an agent running it learns so on its next heartbeat and stops the run.
     public static func cancel(_ item: LaunchItem, at now: Date) throws -> LaunchItem {
         try ItemStateMachine.validate(item: item.id, from: item.state, to: .cancelled, attempts: item.attempts, maxAttempts: item.maxAttempts)

@@ -27,16 +27,12 @@ extension SQLiteBackend {
                 if let known = checked[queue.name]?[request.variables] {
                     variables = known
                 } else {
-                    variables = try queue.config.resolveVariables(request.variables)
-                    _ = try queue.config.renderValidated(with: variables, target: queue.target)
+                    variables = try ItemLifecycle.enqueueVariables(request.variables, on: queue)
                     checked[queue.name, default: [:]][request.variables] = variables
                 }
                 let relaunchOf = try request.relaunchOf.map { try Self.item(prefix: try ItemID.validatePrefix($0), db).id }
-                let item = LaunchItem(
-                    id: ItemID.make(at: now), queue: queue.name, jobName: job.name, jobVersion: job.version,
-                    overrides: ItemOverrides(hyperparameters: request.hyperparameters, variables: variables),
-                    priority: request.priority, maxAttempts: queue.config.maxAttempts, timestamps: ItemTimestamps(enqueued: now),
-                    relaunchOf: relaunchOf)
+                let item = ItemLifecycle.enqueue(job: job, on: queue, hyperparameters: request.hyperparameters, variables: variables,
+                                                 priority: request.priority, relaunchOf: relaunchOf, at: now)
                 try Self.insert(item, db, seq: seq, idempotencyKey: request.idempotencyKey)
                 return item
             }
@@ -123,15 +119,7 @@ extension SQLiteBackend {
         return try await write { db, seq in
             if let idempotencyKey, let earlier = try Self.item(idempotencyKey: idempotencyKey, db) { return earlier }
             let original = try Self.item(prefix: prefix, db)
-            let queue = try Self.queue(named: original.queue, db)
-            // The queue's variables may have changed since: the copy must still fit them.
-            let variables = try queue.config.checkVariables(original.overrides.variables)
-            _ = try queue.config.renderValidated(with: variables, target: queue.target)
-            let item = LaunchItem(
-                id: ItemID.make(at: now), queue: original.queue, jobName: original.jobName, jobVersion: original.jobVersion,
-                overrides: ItemOverrides(hyperparameters: original.overrides.hyperparameters, variables: variables),
-                priority: original.priority, maxAttempts: queue.config.maxAttempts, timestamps: ItemTimestamps(enqueued: now),
-                relaunchOf: original.id)
+            let item = try ItemLifecycle.relaunch(original, on: try Self.queue(named: original.queue, db), at: now)
             try Self.insert(item, db, seq: seq, idempotencyKey: idempotencyKey)
             return item
         }
