@@ -30,7 +30,7 @@ public enum ActionTable {
             }
             return []
         },
-        Action([.character(":")], "command (:queues :queue NAME :items QUEUE :jobs :agents :theme :q)", scopes: [.global], hint: "command") { state, _ in
+        Action([.character(":")], "command (:queues :queue NAME :items QUEUE :jobs :agents :theme :backend :q)", scopes: [.global], hint: "command") { state, _ in
             state.overlay = .command(text: "")
             return []
         },

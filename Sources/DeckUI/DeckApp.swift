@@ -8,10 +8,14 @@ public final class DeckApp {
     public private(set) var snapshot = DeckSnapshot()
     /// Theme names for `:theme` completion.
     public var themeNames: [String] = []
+    /// Backend names for `:backend` (the embedded store and the profiles of config.yaml); empty: it cannot switch.
+    public var backendNames: [String] = []
     public var context: String = ""
     public static let minimumWidth = 40
     public static let minimumHeight = 10
-    static let commands = ["queues", "queue", "items", "jobs", "agents", "theme", "q"]
+    static let commands = ["queues", "queue", "items", "jobs", "agents", "theme", "backend", "q"]
+    /// Commands that take a name, completed after a space.
+    static let namedCommands = ["theme", "items", "queue", "backend"]
 
     public init(state: DeckState = DeckState()) {
         self.state = state
@@ -264,17 +268,31 @@ public final class DeckApp {
                 return []
             }
             return [.setTheme(words[1])]
+        case "backend", "ctx":
+            guard !backendNames.isEmpty else {
+                flash(.warning, ":backend is not available here")
+                return []
+            }
+            guard words.count == 2 else {
+                flash(.info, "showing \(context); :backend NAME (\(backendNames.joined(separator: ", ")))")
+                return []
+            }
+            guard backendNames.contains(words[1]) else {
+                flash(.error, "no backend \(words[1]) (\(backendNames.joined(separator: ", ")); profiles live in config.yaml)")
+                return []
+            }
+            return [.switchBackend(words[1])]
         default:
-            flash(.error, "unknown command :\(command) (try :queues :items :jobs :agents :theme :q)")
+            flash(.error, "unknown command :\(command) (try :queues :items :jobs :agents :theme :backend :q)")
         }
         return []
     }
 
     func complete(_ text: String) -> String {
-        if text.hasPrefix("theme ") {
-            let prefix = String(text.dropFirst(6))
-            let matches = themeNames.filter { $0.hasPrefix(prefix) }
-            return matches.count == 1 ? "theme " + matches[0] : "theme " + commonPrefix(matches, fallback: prefix)
+        for (command, names) in [("theme ", themeNames), ("backend ", backendNames)] where text.hasPrefix(command) {
+            let prefix = String(text.dropFirst(command.count))
+            let matches = names.filter { $0.hasPrefix(prefix) }
+            return matches.count == 1 ? command + matches[0] : command + commonPrefix(matches, fallback: prefix)
         }
         for command in ["items ", "queue "] where text.hasPrefix(command) {
             let prefix = String(text.dropFirst(command.count))
@@ -282,7 +300,7 @@ public final class DeckApp {
             return matches.count == 1 ? command + matches[0] : command + commonPrefix(matches, fallback: prefix)
         }
         let matches = Self.commands.filter { $0.hasPrefix(text) }
-        if matches.count == 1 { return matches[0] + (["theme", "items", "queue"].contains(matches[0]) ? " " : "") }
+        if matches.count == 1 { return matches[0] + (Self.namedCommands.contains(matches[0]) ? " " : "") }
         return commonPrefix(matches, fallback: text)
     }
 

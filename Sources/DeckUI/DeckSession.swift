@@ -18,15 +18,21 @@ public final class DeckSession {
     public private(set) var quitChoice: QuitChoice?
 
     enum Event: Sendable {
-        case snapshot(DeckSnapshot)
+        /// A snapshot of the backend of that generation: one read before a `:backend` switch is dropped.
+        case snapshot(DeckSnapshot, generation: Int)
+        case switched(name: String, BackendConnection)
         case flash(Flash.Level, String)
         case select(item: String)
         case editFailed(queue: String, issues: [String])
     }
 
     public let app: DeckApp
-    let store: StateStore
-    let backend: any LaunchBackend
+    private(set) var store: StateStore
+    private(set) var backend: any LaunchBackend
+    /// Counts `:backend` switches, so that what the previous backend still returns is not shown as this one's.
+    private var generation = 0
+    /// Read-only by the user's choice (`--read-only`), whatever backend is looked at.
+    private let requestedReadOnly: Bool
     let refresh: Duration
     /// The only state background tasks touch: they post here and wake the UI thread.
     private let mailbox: Mailbox
@@ -40,12 +46,16 @@ public final class DeckSession {
     public var makeEditFile: (String) throws -> URL = { _ in throw LaunchError.storage("no private directory for edits was given") }
     /// The file each queue's edit uses, kept while its text waits to be fixed.
     private var editFileOf: [String: URL] = [:]
+    /// Opens the backend `:backend NAME` names (off the UI thread); nil: the dashboard cannot switch.
+    public var connect: (@Sendable (String) async throws -> BackendConnection)?
 
-    public init(app: DeckApp, store: StateStore, backend: any LaunchBackend, refresh: Duration, wake: @escaping @Sendable () -> Void) {
+    public init(app: DeckApp, store: StateStore, backend: any LaunchBackend, refresh: Duration, requestedReadOnly: Bool = false,
+                wake: @escaping @Sendable () -> Void) {
         self.app = app
         self.store = store
         self.backend = backend
         self.refresh = refresh
+        self.requestedReadOnly = requestedReadOnly
         mailbox = Mailbox(wake: wake)
     }
 
@@ -69,12 +79,14 @@ public final class DeckSession {
 
     /// Polls every `refresh` (every 500 ms while a log or agent view is open); overlapping polls are dropped by the store.
     public func start() {
+        poller?.cancel()
         let store = self.store
         let refresh = self.refresh
         let mailbox = self.mailbox
+        let generation = self.generation
         poller = Task {
             while !Task.isCancelled {
-                if let snapshot = await store.poll() { mailbox.post(.snapshot(snapshot)) }
+                if let snapshot = await store.poll() { mailbox.post(.snapshot(snapshot, generation: generation)) }
                 let interval: Duration = mailbox.watching.withLock { $0 } ? .milliseconds(500) : refresh
                 try? await Task.sleep(for: interval)
             }
@@ -92,7 +104,9 @@ public final class DeckSession {
         }
         for event in events {
             switch event {
-            case .snapshot(let snapshot): app.receive(snapshot)
+            case .snapshot(let snapshot, let generation):
+                if generation == self.generation { app.receive(snapshot) }
+            case .switched(let name, let connection): use(connection, named: name)
             case .flash(let level, let text): app.flash(level, text)
             case .select(let item): app.state.pendingSelection = item
             case .editFailed(let queue, let issues): app.state.overlay = .editFailed(queue: queue, issues: issues)
@@ -138,11 +152,47 @@ public final class DeckSession {
         mailbox.watching.withLock { $0 = live }
         let store = self.store
         let mailbox = self.mailbox
+        let generation = self.generation
         Task {
             await store.watch(item: item)
             await store.watchAgentStatus(live)
-            if let snapshot = await store.poll(force: true) { mailbox.post(.snapshot(snapshot)) }
+            if let snapshot = await store.poll(force: true) { mailbox.post(.snapshot(snapshot, generation: generation)) }
         }
+    }
+
+    /// `:backend NAME`: opened off the UI thread; the screen keeps the current backend until the other one answers.
+    private func switchBackend(to name: String) {
+        guard let connect else { return }
+        // An edit waiting to be fixed belongs to this backend's queue: switching would strand the user's text.
+        if let queue = edits.keys.sorted().first {
+            app.flash(.warning, "the edit of queue \(queue) is not saved yet: save or discard it (e on the queue) before :backend")
+            return
+        }
+        app.flash(.info, "connecting to \(name)...")
+        let mailbox = self.mailbox
+        Task {
+            do {
+                mailbox.post(.switched(name: name, try await connect(name)))
+            } catch {
+                mailbox.post(.flash(.error, "backend \(name): \(error); still showing the previous one"))
+            }
+        }
+    }
+
+    /// Shows `connection` from now on: a new state store (nothing of the previous backend's state is kept), polled
+    /// at once; the title bar names it.
+    private func use(_ connection: BackendConnection, named name: String) {
+        generation += 1
+        backend = connection.backend
+        store = StateStore(source: BackendSource(backend: connection.backend, statuses: connection.statuses))
+        watched = nil
+        app.context = connection.backend.location
+        app.state.readOnly = requestedReadOnly || connection.backend.readOnlyReason != nil
+        app.state.marked = []
+        app.state.screens = [.main]
+        app.receive(DeckSnapshot())
+        app.flash(.info, "backend \(name): \(connection.backend.location)")
+        if poller != nil { start() }
     }
 
     private func perform(_ effect: Effect) {
@@ -190,7 +240,10 @@ public final class DeckSession {
             }
         case .refresh:
             let mailbox = self.mailbox
-            Task { if let snapshot = await store.poll(force: true) { mailbox.post(.snapshot(snapshot)) } }
+            let generation = self.generation
+            Task { if let snapshot = await store.poll(force: true) { mailbox.post(.snapshot(snapshot, generation: generation)) } }
+        case .switchBackend(let name):
+            switchBackend(to: name)
         case .stopAgent(let id):
             run("stop agent") {
                 let agent = try await backend.requestAgentStop(id)
@@ -205,13 +258,14 @@ public final class DeckSession {
     private func run(_ what: String, _ body: @escaping @Sendable () async throws -> [Event]) {
         let store = self.store
         let mailbox = self.mailbox
+        let generation = self.generation
         Task {
             do {
                 for event in try await body() { mailbox.post(event) }
             } catch {
                 mailbox.post(.flash(.error, "\(what) failed: \(error)"))
             }
-            if let snapshot = await store.poll(force: true) { mailbox.post(.snapshot(snapshot)) }
+            if let snapshot = await store.poll(force: true) { mailbox.post(.snapshot(snapshot, generation: generation)) }
         }
     }
 

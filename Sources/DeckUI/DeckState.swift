@@ -190,6 +190,8 @@ public enum Effect: Sendable {
     case stopAgent(id: String)
     /// Put text on the terminal's clipboard (OSC 52).
     case copy(String)
+    /// Look at another backend (`:backend NAME`: a profile's server, or `embedded`).
+    case switchBackend(String)
 }
 
 /// What quitting does to the dashboard's own agent.

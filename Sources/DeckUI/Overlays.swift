@@ -36,7 +36,7 @@ enum Overlays {
         case .form(let form):
             self.form(form, into: &buffer)
         case .command(let text):
-            prompt(":" + text, hint: "queues · queue NAME · items [QUEUE] · jobs · agents · theme NAME · q   (Tab completes)", into: &buffer)
+            prompt(":" + text, hint: "queues · queue NAME · items [QUEUE] · jobs · agents · theme NAME · backend NAME · q   (Tab completes)", into: &buffer)
         case .filter(let target, let text):
             let label = target == .log ? "search" : "filter"
             prompt("/" + text, hint: "\(label): regular expression, ! in front inverts; Enter keeps, Esc clears", into: &buffer)

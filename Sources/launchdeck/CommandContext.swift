@@ -17,8 +17,11 @@ struct CommandContext {
     /// The backend the options name; a server is asked who the token is first, so a wrong URL or token fails here
     /// with the server's own words.
     static func open(_ options: BackendOptions) async throws -> CommandContext {
+        try await open(try options.selection())
+    }
+
+    static func open(_ selection: BackendSelection) async throws -> CommandContext {
         let directory = DataDirectory.resolve()
-        let selection = try options.selection()
         guard let url = selection.url else {
             let store = try SQLiteBackend(directory: directory)
             return CommandContext(directory: directory, backend: store, embedded: store, remote: nil)

@@ -34,11 +34,7 @@ struct DashboardCommand: AsyncParsableCommand {
             throw ValidationFailure([ValidationIssue(path: "--refresh", message: "\(refresh) is outside 0.1..3600 seconds")])
         }
         let context = try await CommandContext.open(connection)
-        // Live agent statuses: from the agents' sockets on this machine, or from the server, which has them from
-        // the agents' heartbeats wherever they run.
-        let statuses: any AgentStatusSource = context.remote.map { RemoteAgentStatuses(backend: $0) }
-            ?? LocalAgentStatuses(runtime: RuntimeDirectory.resolve(for: context.directory))
-        let source = BackendSource(backend: context.backend, statuses: statuses)
+        let source = BackendSource(backend: context.backend, statuses: Self.statuses(of: context))
         let store = StateStore(source: source)
         if once {
             guard let snapshot = await store.poll(force: true), snapshot.error == nil else {
@@ -78,7 +74,23 @@ struct DashboardCommand: AsyncParsableCommand {
         app.context = context.backend.location
         if let problem = loaded.problem { app.flashLater(.error, problem) }
         if let welcome { app.flashLater(welcome.level, welcome.text) }
-        let session = DeckSession(app: app, store: store, backend: context.backend, refresh: .milliseconds(Int(refresh * 1000)), wake: driver.wake)
+        let session = DeckSession(app: app, store: store, backend: context.backend, refresh: .milliseconds(Int(refresh * 1000)),
+                                  requestedReadOnly: self.readOnly, wake: driver.wake)
+        // `:backend NAME`: the profiles of config.yaml, and this machine's store. A config that cannot be read leaves
+        // switching off rather than stopping the dashboard; the command line already said what is wrong with it.
+        if let profiles = try? ClientProfiles.load(environment: ProcessInfo.processInfo.environment) {
+            app.backendNames = [Self.embeddedName] + profiles.profiles.keys.sorted().filter { $0 != Self.embeddedName }
+            // A profile's own token file only: LAUNCHDECK_TOKEN was meant for the backend the dashboard started on,
+            // and must not be sent to another server.
+            var environment = ProcessInfo.processInfo.environment
+            environment["LAUNCHDECK_TOKEN"] = nil
+            session.connect = { [environment] name in
+                let selection = name == Self.embeddedName ? BackendSelection.embedded
+                    : try BackendSelection.resolve(backend: nil, profile: name, environment: environment)
+                let context = try await CommandContext.open(selection)
+                return BackendConnection(backend: context.backend, statuses: Self.statuses(of: context))
+            }
+        }
         let runtime = RuntimeDirectory.resolve(for: context.directory)
         session.makeEditFile = { name in try runtime.privateFile(prefix: "queue-\(name)", extension: "yaml") }
         session.onTheme = { name in
@@ -93,6 +105,15 @@ struct DashboardCommand: AsyncParsableCommand {
             throw CommandExit(code: 1, message: error.description)
         }
         if let ownAgent { try await settle(ownAgent, choice: session.quitChoice ?? .stopIfIdle, backend: context.backend) }
+    }
+
+    /// The name `:backend` gives this machine's own store.
+    static let embeddedName = "embedded"
+
+    /// Live agent statuses: from the agents' sockets on this machine, or from the server, which has them from the
+    /// agents' heartbeats wherever they run.
+    static func statuses(of context: CommandContext) -> any AgentStatusSource {
+        context.remote.map { RemoteAgentStatuses(backend: $0) } ?? LocalAgentStatuses(runtime: RuntimeDirectory.resolve(for: context.directory))
     }
 
     /// The agent this dashboard uses for the `local` queue: the live one of this host's dashboards if it runs (an

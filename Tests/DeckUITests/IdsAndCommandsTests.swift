@@ -158,4 +158,41 @@ import Testing
         let cleared = deck.render(width: 250, height: 40).plainText
         #expect(!cleared.contains("no items match") && cleared.contains(Self.trainID), "\(cleared)")
     }
+
+    /// `:backend NAME` asks the host to switch, completing the names it knows; a name it does not know changes nothing.
+    @Test func backendCommandCompletesKnownNamesAndRefusesOthers() {
+        let deck = app()
+        deck.backendNames = ["embedded", "team", "team-eu"]
+        deck.context = "/home/me/.local/share/launchdeck"
+        _ = deck.handle(.character(":"))
+        type("back", into: deck)
+        _ = deck.handle(.tab)
+        guard case .command(let command)? = deck.state.overlay else { Issue.record("no prompt"); return }
+        #expect(command == "backend ")
+        type("e", into: deck)
+        _ = deck.handle(.tab)
+        guard case .command(let embedded)? = deck.state.overlay else { Issue.record("no prompt"); return }
+        #expect(embedded == "backend embedded")
+        let effects = deck.handle(.enter)
+        guard case .switchBackend(let name)? = effects.first, effects.count == 1 else { Issue.record("no switch: \(effects)"); return }
+        #expect(name == "embedded")
+
+        _ = deck.handle(.character(":"))
+        type("backend elsewhere", into: deck)
+        #expect(deck.handle(.enter).isEmpty)
+        #expect(deck.state.flash?.text.contains("no backend elsewhere (embedded, team, team-eu") == true, "\(String(describing: deck.state.flash))")
+        _ = deck.handle(.character(":"))
+        type("backend", into: deck)
+        #expect(deck.handle(.enter).isEmpty, "without a name it only says what there is")
+        #expect(deck.state.flash?.text == "showing /home/me/.local/share/launchdeck; :backend NAME (embedded, team, team-eu)")
+    }
+
+    /// A host that cannot switch (a test, a snapshot tool) says so rather than offering names it cannot open.
+    @Test func backendCommandIsRefusedWhereTheHostCannotSwitch() {
+        let deck = app()
+        _ = deck.handle(.character(":"))
+        type("backend team", into: deck)
+        #expect(deck.handle(.enter).isEmpty)
+        #expect(deck.state.flash?.text == ":backend is not available here")
+    }
 }

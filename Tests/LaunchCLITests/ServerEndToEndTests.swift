@@ -143,6 +143,51 @@ import Testing
         tmux.keys("q")
     }
 
+    /// `:backend NAME` switches between this machine's store and a profile's server without leaving the dashboard;
+    /// the title bar always names what is shown, and nothing of one backend is shown as the other's.
+    @Test func backendSwitchesBetweenTheEmbeddedStoreAndAProfile() async throws {
+        guard RequiredComponent.available("tmux", probe: ["tmux", "-V"]) else { return }
+        let server = try await ServerProcess.start()
+        defer { server.process.terminate() }
+        let workstation = try server.client()
+        #expect(try await workstation.run("queue", "create", "team-gpus", "--target", "local-process").status == 0)
+
+        let laptop = try LaunchdeckProcess()
+        #expect(try await laptop.run("queue", "create", "laptop-only", "--target", "local-process").status == 0)
+        let tokenFile = try laptop.write("config/launchdeck/team.token", server.adminToken + "\n")
+        #expect(chmod(tokenFile.path, 0o600) == 0)
+        _ = try laptop.write("config/launchdeck/config.yaml", """
+            profiles:
+              team:
+                backend: \(server.url)
+                token_file: \(tokenFile.path)
+            """)
+        let tmux = DashboardEndToEndTests.Tmux()
+        defer { tmux.kill() }
+        // LAUNCHDECK_TOKEN is set, and wrong for the server: a switch must use the profile's token file only.
+        let command = "env LAUNCHDECK_HOME='\(laptop.home.path)' XDG_CONFIG_HOME='\(laptop.home.path)/config' LAUNCHDECK_TOKEN=ldk_not_for_the_team "
+            + "'\(LaunchdeckProcess.binary.path)' --no-agent --refresh 0.3; sleep 60"
+        tmux.run(["new-session", "-d", "-s", "deck", "-x", "140", "-y", "40", command])
+        #expect(await tmux.waitFor("laptop-only"), "\(tmux.screen)")
+        tmux.type(":backend te")
+        tmux.keys("Tab")
+        tmux.keys("Enter")
+        let address = String(server.url.dropFirst("http://".count))
+        #expect(await tmux.waitFor(address), "the title names the server: \(tmux.screen)")
+        #expect(await tmux.waitFor("team-gpus"), "\(tmux.screen)")
+        #expect(!tmux.screen.contains("laptop-only"), "the laptop's queue is not shown as the server's: \(tmux.screen)")
+        tmux.type(":backend nowhere")
+        tmux.keys("Enter")
+        #expect(await tmux.waitFor("no backend nowhere"), "\(tmux.screen)")
+        #expect(tmux.screen.contains("team-gpus"), "a bad name keeps the backend on screen: \(tmux.screen)")
+        tmux.type(":backend embedded")
+        tmux.keys("Enter")
+        #expect(await tmux.waitFor("laptop-only"), "\(tmux.screen)")
+        #expect(!tmux.screen.contains("team-gpus"), "\(tmux.screen)")
+        #expect(!tmux.screen.contains(address), "\(tmux.screen)")
+        tmux.keys("q")
+    }
+
     @Test func clientsReachAServerOverHTTPSWithItsCA() async throws {
         guard RequiredComponent.available("openssl", probe: ["openssl", "version"]) else { return }
         let keys = try LaunchdeckProcess()
