@@ -31,6 +31,8 @@ import Testing
         _ = FileManager.default.createFile(atPath: report.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: report)
         process.standardError = process.standardOutput
+        // schemathesis keeps a cache (`.schemathesis/`) in its working directory: the runner's scratch, not the repository.
+        process.currentDirectoryURL = runner.home
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
         process.environment = environment
