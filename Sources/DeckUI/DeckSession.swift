@@ -151,11 +151,19 @@ public final class DeckSession {
         watched = item
         mailbox.watching.withLock { $0 = live }
         let store = self.store
+        pollNow { [item] in
+            await store.watch(item: item)
+            await store.watchAgentStatus(live)
+        }
+    }
+
+    /// Runs `first`, then polls at once and shows the result, unless a `:backend` switch came in between.
+    private func pollNow(after first: @escaping @Sendable () async -> Void = {}) {
+        let store = self.store
         let mailbox = self.mailbox
         let generation = self.generation
         Task {
-            await store.watch(item: item)
-            await store.watchAgentStatus(live)
+            await first()
             if let snapshot = await store.poll(force: true) { mailbox.post(.snapshot(snapshot, generation: generation)) }
         }
     }
@@ -197,7 +205,6 @@ public final class DeckSession {
 
     private func perform(_ effect: Effect) {
         let backend = self.backend
-        let store = self.store
         switch effect {
         case .enqueue(let request):
             run(request.relaunchOf == nil ? "enqueue" : "relaunch") {
@@ -239,9 +246,7 @@ public final class DeckSession {
                 app.flash(.info, "theme \(name)")
             }
         case .refresh:
-            let mailbox = self.mailbox
-            let generation = self.generation
-            Task { if let snapshot = await store.poll(force: true) { mailbox.post(.snapshot(snapshot, generation: generation)) } }
+            pollNow()
         case .switchBackend(let name):
             switchBackend(to: name)
         case .stopAgent(let id):
@@ -256,16 +261,13 @@ public final class DeckSession {
 
     /// Runs a backend call off the UI thread, then refreshes at once so the user sees the result.
     private func run(_ what: String, _ body: @escaping @Sendable () async throws -> [Event]) {
-        let store = self.store
         let mailbox = self.mailbox
-        let generation = self.generation
-        Task {
+        pollNow {
             do {
                 for event in try await body() { mailbox.post(event) }
             } catch {
                 mailbox.post(.flash(.error, "\(what) failed: \(error)"))
             }
-            if let snapshot = await store.poll(force: true) { mailbox.post(.snapshot(snapshot, generation: generation)) }
         }
     }
 

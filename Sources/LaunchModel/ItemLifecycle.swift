@@ -139,10 +139,8 @@ public enum ItemLifecycle {
     /// queue's configuration as it is now.
     public static func enqueue(job: JobVersion, on queue: Queue, hyperparameters: [String: JSONValue], variables: [String: JSONValue],
                                priority: Priority, relaunchOf: String? = nil, at now: Date) -> LaunchItem {
-        LaunchItem(id: ItemID.make(at: now), queue: queue.name, jobName: job.name, jobVersion: job.version,
-                   overrides: ItemOverrides(hyperparameters: hyperparameters, variables: variables),
-                   priority: priority, maxAttempts: queue.config.maxAttempts, timestamps: ItemTimestamps(enqueued: now),
-                   relaunchOf: relaunchOf)
+        queued(jobName: job.name, jobVersion: job.version, on: queue,
+               overrides: ItemOverrides(hyperparameters: hyperparameters, variables: variables), priority: priority, relaunchOf: relaunchOf, at: now)
     }
 
     /// A copy of `original` queued again on its queue: the same job version, hyperparameters, variables and priority.
@@ -150,10 +148,15 @@ public enum ItemLifecycle {
     public static func relaunch(_ original: LaunchItem, on queue: Queue, at now: Date) throws -> LaunchItem {
         let variables = try queue.config.checkVariables(original.overrides.variables)
         _ = try queue.config.renderValidated(with: variables, target: queue.target)
-        return LaunchItem(id: ItemID.make(at: now), queue: original.queue, jobName: original.jobName, jobVersion: original.jobVersion,
-                          overrides: ItemOverrides(hyperparameters: original.overrides.hyperparameters, variables: variables),
-                          priority: original.priority, maxAttempts: queue.config.maxAttempts, timestamps: ItemTimestamps(enqueued: now),
-                          relaunchOf: original.id)
+        return queued(jobName: original.jobName, jobVersion: original.jobVersion, on: queue,
+                      overrides: ItemOverrides(hyperparameters: original.overrides.hyperparameters, variables: variables),
+                      priority: original.priority, relaunchOf: original.id, at: now)
+    }
+
+    private static func queued(jobName: String, jobVersion: Int, on queue: Queue, overrides: ItemOverrides, priority: Priority,
+                               relaunchOf: String?, at now: Date) -> LaunchItem {
+        LaunchItem(id: ItemID.make(at: now), queue: queue.name, jobName: jobName, jobVersion: jobVersion, overrides: overrides,
+                   priority: priority, maxAttempts: queue.config.maxAttempts, timestamps: ItemTimestamps(enqueued: now), relaunchOf: relaunchOf)
     }
 
     /// Cancelled by a user: final at once; an agent running it learns so on its next heartbeat and stops the run.
