@@ -84,9 +84,13 @@ public final class DeckSession {
         let refresh = self.refresh
         let mailbox = self.mailbox
         let generation = self.generation
+        let focused = app.state.selectedQueue ?? app.state.selection[.queues]
         poller = Task {
+            // A long first load shows its frames as they come (the counts, the newest items), not only at the end.
+            await store.focus(queue: focused)
+            let show: @Sendable (DeckSnapshot) async -> Void = { mailbox.post(.snapshot($0, generation: generation)) }
             while !Task.isCancelled {
-                if let snapshot = await store.poll() { mailbox.post(.snapshot(snapshot, generation: generation)) }
+                if let snapshot = await store.poll(progress: show) { await show(snapshot) }
                 let interval: Duration = mailbox.watching.withLock { $0 } ? .milliseconds(500) : refresh
                 try? await Task.sleep(for: interval)
             }

@@ -11,12 +11,15 @@ public struct QueueRow: Sendable, Hashable {
     public var throughput: [Int]
     /// Failed items finished in the last hour.
     public var recentFailures: Int
+    /// False while a first load is under way: the counts are the backend's, throughput and failures are not known yet.
+    public var complete: Bool
 
-    public init(queue: Queue, depth: QueueDepth, throughput: [Int], recentFailures: Int) {
+    public init(queue: Queue, depth: QueueDepth, throughput: [Int], recentFailures: Int, complete: Bool = true) {
         self.queue = queue
         self.depth = depth
         self.throughput = throughput
         self.recentFailures = recentFailures
+        self.complete = complete
     }
 }
 
@@ -39,6 +42,20 @@ public struct DeckSnapshot: Sendable {
     public var now: Date = Date()
     /// Set while the backend cannot be read; the last good data stays on screen.
     public var error: String?
+    /// Set while the first load is under way: `items` holds only the newest of the queue in view.
+    public var loading: Loading?
+
+    public struct Loading: Sendable, Hashable {
+        public var loaded: Int
+        public var total: Int
+
+        public init(loaded: Int, total: Int) {
+            self.loaded = loaded
+            self.total = total
+        }
+
+        public var text: String { "loading items: \(min(loaded, total)) of \(total)" }
+    }
     /// Unique to each snapshot in the process (not only within one state store), so work views cache per
     /// snapshot can never be taken for another store's: two stores once both reached version 7 of queue "bench".
     public var version: Int = DeckSnapshot.nextVersion()
@@ -70,6 +87,7 @@ public struct DeckSnapshot: Sendable {
     /// `updated 4s ago` / `backend unreachable: ...`: how fresh this picture is.
     public var staleness: (text: String, stale: Bool) {
         if let error { return ("backend unreachable: \(error)", true) }
+        if let loading { return (loading.text, true) }
         guard let updatedAt else { return ("loading…", true) }
         let age = max(0, Int(now.timeIntervalSince(updatedAt)))
         return ("updated \(age)s ago", age > 10)

@@ -28,7 +28,8 @@ struct DetailScreen {
             field("Paused", row.queue.paused ? "yes" : "no", row.queue.paused ? .flashWarn : .normal),
             field("Created", LocalTime.format(row.queue.createdAt)), field("Max attempts", String(row.queue.config.maxAttempts)),
             field("Depth", ItemState.allCases.map { "\($0) \(row.depth[$0])" }.joined(separator: "  ")),
-            field("Failed (1 h)", String(row.recentFailures), row.recentFailures > 0 ? .stateFailed : .normal),
+            row.complete ? field("Failed (1 h)", String(row.recentFailures), row.recentFailures > 0 ? .stateFailed : .normal)
+                : field("Failed (1 h)", "loading…", .dim),
             [("Variables", .header)],
         ]
         if row.queue.config.variables.isEmpty { lines.append([("  (none)", .dim)]) }

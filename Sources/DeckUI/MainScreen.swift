@@ -75,7 +75,12 @@ struct MainScreen {
             let name = state.selectedQueue ?? "-"
             let paused = state.selectedQueue.flatMap(snapshot.queue)?.queue.paused == true ? " · paused" : ""
             let marked = state.marked.isEmpty ? "" : " · \(state.marked.count) marked"
-            return "[\(key)] Items of \(name) (\(Rows.items(snapshot, state).count))\(paused)\(marked)\(filter)"
+            let count = Rows.items(snapshot, state).count
+            // While the first load is under way the list holds only the newest items: say so, and how many there are.
+            let shown = snapshot.loading.map { _ in
+                "newest \(count) of \(state.selectedQueue.flatMap(snapshot.queue)?.depth.total ?? count), loading"
+            } ?? "\(count)"
+            return "[\(key)] Items of \(name) (\(shown))\(paused)\(marked)\(filter)"
         case .agents: return "[\(key)] Agents (\(Rows.agents(snapshot, state).count))\(filter)"
         }
     }
@@ -84,7 +89,7 @@ struct MainScreen {
         if let filter = state.filters[.pane(pane)] { return "no \(pane.title.lowercased()) match /\(filter) · Esc clears" }
         return switch pane {
         case .queues: snapshot.updatedAt == nil ? "loading…" : "no queues: launchdeck queue create NAME --target local-process"
-        case .items: state.selectedQueue == nil ? "select a queue" : "no items: press n to enqueue"
+        case .items: state.selectedQueue == nil ? "select a queue" : snapshot.loading != nil ? "loading…" : "no items: press n to enqueue"
         case .agents: "no agents: launchdeck agent --queue NAME"
         }
     }
@@ -108,7 +113,8 @@ struct MainScreen {
                             TableCell(String(row.depth.inFlight), row.depth.inFlight > 0 ? .stateRunning : .normal),
                             TableCell(String(row.depth[.succeeded]), .stateSucceeded),
                             TableCell(String(row.depth[.failed]), row.depth[.failed] > 0 ? .stateFailed : .normal),
-                            TableCell(Sparkline.render(row.throughput), row.recentFailures > 0 ? .graphHigh : .graphLow)]
+                            row.complete ? TableCell(Sparkline.render(row.throughput), row.recentFailures > 0 ? .graphHigh : .graphLow)
+                                : TableCell("loading…", .dim)]
                 },
                 flashes: { snapshot.changed.contains("queue:" + rows[$0].queue.name) })
         case .items:

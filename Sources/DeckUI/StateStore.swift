@@ -9,6 +9,10 @@ public protocol SnapshotSource: Sendable {
     /// 100,000 items is never held twice. A source without pages returns nil and `changes(since: 0)` has it all.
     func changesWithoutItems(since cursor: Int64) async throws -> ChangeSet?
     func itemPage(after id: String?, limit: Int) async throws -> [LaunchItem]
+    /// For the frame shown while the pages load: each queue's counts by state, and one queue's newest items.
+    /// A source that cannot tell returns nil, and the first frame waits for the whole load.
+    func queueDepths() async throws -> [String: QueueDepth]?
+    func newestItems(queue: String, limit: Int) async throws -> [LaunchItem]
     func jobs() async throws -> [JobSummary]
     func logs(itemID: String, after sequence: Int64, tail: Int) async throws -> [LogLine]
     func agentStatuses() async -> [String: AgentStatus]
@@ -32,6 +36,10 @@ public struct BackendSource: SnapshotSource {
         try await backend.changes(since: cursor, includingItems: false)
     }
     public func itemPage(after id: String?, limit: Int) async throws -> [LaunchItem] { try await backend.items(after: id, limit: limit) }
+    public func queueDepths() async throws -> [String: QueueDepth]? { try await backend.queueDepths() }
+    public func newestItems(queue: String, limit: Int) async throws -> [LaunchItem] {
+        try await backend.items(ItemFilter(queue: queue, limit: limit))
+    }
     public func jobs() async throws -> [JobSummary] { try await backend.jobs() }
     public func logs(itemID: String, after sequence: Int64, tail: Int) async throws -> [LogLine] {
         try await backend.logs(itemID: itemID, after: sequence, tail: tail)
@@ -50,6 +58,8 @@ extension SnapshotSource {
     public func reclaimExpiredLeases() async {}
     public func changesWithoutItems(since cursor: Int64) async throws -> ChangeSet? { nil }
     public func itemPage(after id: String?, limit: Int) async throws -> [LaunchItem] { [] }
+    public func queueDepths() async throws -> [String: QueueDepth]? { nil }
+    public func newestItems(queue: String, limit: Int) async throws -> [LaunchItem] { [] }
 }
 
 /// Keeps a copy of the backend's state, applies `changes(since:)` to it and publishes immutable snapshots.
@@ -66,6 +76,20 @@ public actor StateStore {
     /// poll after one has reclaims it). One dictionary, so loading 100,000 items costs one lookup each.
     private var inFlight: [String: (agent: String, leaseExpires: Date?)] = [:]
     static let pageSize = 2000
+    /// A screenful and then some: what the first frame of a long first load lists of the queue in view.
+    static let previewSize = 200
+    /// The queue the user looks at, whose newest items the first frame shows while the rest loads.
+    private var focusedQueue: String?
+    /// Set during a first load that shows progress: the backend's counts, and what is shown until the pages are in.
+    private var loading: FirstLoad?
+
+    /// A first load under way: the backend's counts and the newest items of one queue stand in for the lists.
+    private struct FirstLoad {
+        var depths: [String: QueueDepth]
+        var preview: [String: ItemList]
+        var total: Int
+        var loaded = 0
+    }
     private var polling = false
     private var failures = 0
     private var retryAt: Date?
@@ -78,9 +102,15 @@ public actor StateStore {
     public private(set) var snapshot = DeckSnapshot()
     public private(set) var droppedPolls = 0
 
-    public init(source: any SnapshotSource, clock: @escaping @Sendable () -> Date = { Date() }) {
+    /// How long a first load runs before it shows what it has (tests: zero).
+    let earlyFrameAfter: Duration
+    static let progressInterval: Duration = .milliseconds(200)
+
+    public init(source: any SnapshotSource, clock: @escaping @Sendable () -> Date = { Date() },
+                earlyFrameAfter: Duration = .milliseconds(250)) {
         self.source = source
         self.clock = clock
+        self.earlyFrameAfter = earlyFrameAfter
     }
 
     /// Log view open for an item: its logs and the agents' live status are read on every poll.
@@ -93,13 +123,21 @@ public actor StateStore {
         watchAgents = on
     }
 
+    /// The queue in view (nil: the first by name, as the dashboard selects), for the frame a first load shows early.
+    public func focus(queue: String?) {
+        focusedQueue = queue
+    }
+
     /// When the next poll may run after failures; nil when healthy.
     public var backoffUntil: Date? { retryAt }
 
     /// Reads what changed and publishes a new snapshot; returns nil when a poll is already running
     /// or the store is backing off after a failure (unless `force`, for the user's own actions).
+    /// `progress` sees the frames of a first load before it is done (the backend's counts, the focused queue's
+    /// newest items, how many items are in), so that a server's 100,000 items do not keep the screen blank;
+    /// without it (`--once`) the first snapshot is the whole picture.
     @discardableResult
-    public func poll(force: Bool = false) async -> DeckSnapshot? {
+    public func poll(force: Bool = false, progress: (@Sendable (DeckSnapshot) async -> Void)? = nil) async -> DeckSnapshot? {
         guard !polling else {
             droppedPolls += 1
             return nil
@@ -110,15 +148,36 @@ public actor StateStore {
         do {
             var changes: ChangeSet
             if cursor == 0, let base = try await source.changesWithoutItems(since: 0) {
+                defer { loading = nil }
+                let started = ContinuousClock.now
+                var askedForCounts = false
+                var lastShown: ContinuousClock.Instant?
+                var loaded = 0
                 // Items changed while the pages are read come again from `changes(since: base.cursor)`.
                 var page = try await source.itemPage(after: nil, limit: Self.pageSize)
                 var resort = Set<String>()
                 while !page.isEmpty {
                     for item in page { apply(item, resort: &resort) }
+                    loaded += page.count
+                    // A quick load (this machine's store) shows nothing before it is done; a slow one shows the
+                    // backend's counts and the newest items after `earlyFrameAfter`, then how far it is, now and then.
+                    if let progress, page.count == Self.pageSize {
+                        if !askedForCounts, ContinuousClock.now - started >= earlyFrameAfter {
+                            askedForCounts = true
+                            if let depths = try await source.queueDepths() { try await showFirstFrame(base: base, depths: depths) }
+                        }
+                        if loading != nil, lastShown.map({ ContinuousClock.now - $0 >= Self.progressInterval }) ?? true {
+                            loading?.loaded = loaded
+                            publish(changed: [], error: nil, updated: clock())
+                            await progress(snapshot)
+                            lastShown = .now
+                        }
+                    }
                     guard page.count == Self.pageSize, let last = page.last else { break }
                     page = try await source.itemPage(after: last.id, limit: Self.pageSize)
                 }
                 for name in resort { rebuild(name) }
+                loading = nil
                 let after = try await source.changes(since: base.cursor)
                 changes = after
                 changes.queues = base.queues + after.queues
@@ -169,6 +228,21 @@ public actor StateStore {
         return snapshot
     }
 
+    /// The frame of a long first load, before its pages: every queue with the backend's counts, and the newest
+    /// items of the queue in view. Nothing in it is made up; what is not known yet (throughput, failures of the last
+    /// hour, the other items) is marked as loading.
+    private func showFirstFrame(base: ChangeSet, depths: [String: QueueDepth]) async throws {
+        for queue in base.queues { queues[queue.name] = queue }
+        for agent in base.agents { agents[agent.id] = agent }
+        let total = depths.values.reduce(0) { $0 + $1.total }
+        var preview: [String: ItemList] = [:]
+        if let name = focusedQueue.flatMap({ queues[$0] == nil ? nil : $0 }) ?? queues.keys.min() {
+            preview[name] = ItemList(try await source.newestItems(queue: name, limit: Self.previewSize).sorted(by: Self.before))
+        }
+        loading = FirstLoad(depths: depths, preview: preview, total: total)
+        jobs = try await source.jobs()
+    }
+
     /// Puts a changed item in its queue's list: in place when it was there (found by binary search, since lists
     /// are kept in id order), appended when new (new items are the newest); only an out-of-order arrival costs a
     /// re-sort. No index by id is kept: with 100,000 items it would cost more memory than it saves time.
@@ -204,10 +278,18 @@ public actor StateStore {
     private func publish(changed: Set<String>, error: String?, updated: Date?) {
         let now = clock()
         var next = DeckSnapshot()
-        next.queues = queues.values.sorted { $0.name < $1.name }.map { queue in
-            Self.row(queue, items: itemsByQueue[queue.name] ?? ItemList(), now: now)
+        if let loading {
+            next.queues = queues.values.sorted { $0.name < $1.name }.map { queue in
+                QueueRow(queue: queue, depth: loading.depths[queue.name] ?? QueueDepth(), throughput: [], recentFailures: 0, complete: false)
+            }
+            next.items = loading.preview
+            next.loading = DeckSnapshot.Loading(loaded: loading.loaded, total: loading.total)
+        } else {
+            next.queues = queues.values.sorted { $0.name < $1.name }.map { queue in
+                Self.row(queue, items: itemsByQueue[queue.name] ?? ItemList(), now: now)
+            }
+            next.items = itemsByQueue
         }
-        next.items = itemsByQueue
         for entry in inFlight.values { next.inFlightByAgent[entry.agent, default: 0] += 1 }
         let lostAfter = Agent.lostAfterSeconds
         // Agents that stopped more than 10 minutes ago, or were lost more than a day ago, are history: the pane

@@ -57,6 +57,7 @@ public struct QueueDepth: Sendable, Hashable, Codable {
 
     public subscript(state: ItemState) -> Int { counts[state] ?? 0 }
     public var waiting: Int { self[.queued] }
+    public var total: Int { counts.values.reduce(0, +) }
     public var inFlight: Int { self[.leased] + self[.building] + self[.running] }
 }
 

@@ -145,3 +145,69 @@ final class TestClock: Sendable {
         #expect(first.item(leased[0].id)?.state == .queued, "an earlier snapshot never changes")
     }
 }
+
+/// A first load slower than `earlyFrameAfter` (zero here) shows the backend's counts and the newest items of the queue
+/// in view before its pages are in, says it is loading, and never shows a partial list as the whole.
+@Suite struct FirstLoadProgressTests {
+    func screen(_ snapshot: DeckSnapshot, queue: String) -> String {
+        let app = DeckApp()
+        app.state.selection[.queues] = queue
+        app.receive(snapshot)
+        return app.render(width: 160, height: 30).plainText
+    }
+
+    @Test func aLongFirstLoadShowsCountsAndTheNewestItemsFirst() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-deck-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let backend = try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path)
+        _ = try await backend.createJob(name: "train", spec: JobSpec(source: .image(reference: "localhost/base:latest"), entrypoint: ["true"]))
+        for name in ["a", "b"] {
+            _ = try await backend.createQueue(name: name, target: .localProcess, config: try QueueConfig.parse("", target: .localProcess))
+        }
+        let count = StateStore.pageSize * 3 + 7
+        let enqueued = try await backend.enqueue(batch: (0..<count).map { index in
+            EnqueueRequest(job: JobReference(name: "train", version: nil), queue: index % 4 == 0 ? "a" : "b")
+        })
+        let inB = enqueued.filter { $0.queue == "b" }.map(\.id)
+        let store = StateStore(source: BackendSource(backend: backend, statuses: nil), earlyFrameAfter: .zero)
+        await store.focus(queue: "b")
+        let frames = Mutex<[DeckSnapshot]>([])
+        let whole = try #require(await store.poll { snapshot in frames.withLock { $0.append(snapshot) } })
+
+        let early = frames.withLock { $0 }
+        let first = try #require(early.first)
+        #expect(first.loading?.total == count)
+        #expect(first.queues.map { $0.depth.total } == [count - inB.count, inB.count], "the backend's counts, not the pages read so far")
+        #expect(first.queues.allSatisfy { !$0.complete })
+        #expect(first.items["b"].map(Array.init)?.map(\.id) == Array(inB.suffix(StateStore.previewSize)), "the newest of the queue in view, in order")
+        #expect(first.items["a"] == nil, "no partial list of another queue")
+        #expect(early.compactMap(\.loading?.loaded) == early.compactMap(\.loading?.loaded).sorted())
+        let shown = screen(first, queue: "b")
+        #expect(shown.contains("Items of b (newest \(StateStore.previewSize) of \(inB.count), loading)"))
+        #expect(shown.contains("loading items:"))
+
+        #expect(whole.loading == nil)
+        #expect(whole.items["b"].map(Array.init)?.map(\.id) == inB)
+        #expect(whole.queues.allSatisfy { $0.complete })
+        #expect(!screen(whole, queue: "b").contains("loading"))
+    }
+
+    @Test func aQuickLoadOrOneWithoutProgressShowsOnlyTheWhole() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-deck-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let backend = try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path)
+        _ = try await backend.createJob(name: "train", spec: JobSpec(source: .image(reference: "localhost/base:latest"), entrypoint: ["true"]))
+        _ = try await backend.createQueue(name: "a", target: .localProcess, config: try QueueConfig.parse("", target: .localProcess))
+        _ = try await backend.enqueue(batch: Array(repeating: EnqueueRequest(job: JobReference(name: "train", version: nil), queue: "a"),
+                                                   count: StateStore.pageSize + 1))
+        let quick = StateStore(source: BackendSource(backend: backend, statuses: nil), earlyFrameAfter: .seconds(3600))
+        let frames = Mutex(0)
+        let whole = try #require(await quick.poll { _ in frames.withLock { $0 += 1 } })
+        #expect(frames.withLock { $0 } == 0)
+        #expect(whole.items["a"]?.count == StateStore.pageSize + 1)
+        let once = StateStore(source: BackendSource(backend: backend, statuses: nil), earlyFrameAfter: .zero)
+        #expect(await once.poll()?.loading == nil, "without a progress callback (--once) the first snapshot is the whole")
+    }
+}

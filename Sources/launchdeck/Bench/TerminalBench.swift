@@ -27,8 +27,9 @@ enum TerminalBench {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let terminal = try PseudoTerminal(argv: [executable, "--no-agent", "--refresh", String(refresh)],
                                           environment: environment, columns: 160, rows: 48)
-        // ncurses moves the cursor over blanks, so only text without spaces arrives in one piece.
-        guard let firstFrame = try await terminal.waitFor("(\(count))", timeout: .seconds(60)) else {
+        // ncurses moves the cursor over blanks and what did not change, so only text without spaces arrives in one
+        // piece, and "(100000)" after the first frame's "(newest 200 of 100000, loading)" without its "(".
+        guard let firstFrame = try await terminal.waitFor("\(count))", timeout: .seconds(60)) else {
             _ = await terminal.wait(timeout: .seconds(1))
             let seen = terminal.output.suffix(300).debugDescription
             throw CommandExit(code: 1, message: "bench: the dashboard showed no frame with \(count) items within 60 s; it wrote \(seen)")
