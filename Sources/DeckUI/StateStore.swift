@@ -8,7 +8,8 @@ public protocol SnapshotSource: Sendable {
     /// For the first load: queues, agents and the cursor, and then every item a page at a time, so a queue of
     /// 100,000 items is never held twice. A source without pages returns nil and `changes(since: 0)` has it all.
     func changesWithoutItems(since cursor: Int64) async throws -> ChangeSet?
-    func itemPage(after id: String?, limit: Int) async throws -> [LaunchItem]
+    /// Every item in id order, a page at a time (`ChangeFeed.itemPages`).
+    func itemPages(limit: Int) -> AsyncThrowingStream<[LaunchItem], any Error>
     /// For the frame shown while the pages load: each queue's counts by state, and one queue's newest items.
     /// A source that cannot tell returns nil, and the first frame waits for the whole load.
     func queueDepths() async throws -> [String: QueueDepth]?
@@ -35,7 +36,7 @@ public struct BackendSource: SnapshotSource {
     public func changesWithoutItems(since cursor: Int64) async throws -> ChangeSet? {
         try await backend.changes(since: cursor, includingItems: false)
     }
-    public func itemPage(after id: String?, limit: Int) async throws -> [LaunchItem] { try await backend.items(after: id, limit: limit) }
+    public func itemPages(limit: Int) -> AsyncThrowingStream<[LaunchItem], any Error> { backend.itemPages(limit: limit) }
     public func queueDepths() async throws -> [String: QueueDepth]? { try await backend.queueDepths() }
     public func newestItems(queue: String, limit: Int) async throws -> [LaunchItem] {
         try await backend.items(ItemFilter(queue: queue, limit: limit))
@@ -57,7 +58,7 @@ public struct BackendSource: SnapshotSource {
 extension SnapshotSource {
     public func reclaimExpiredLeases() async {}
     public func changesWithoutItems(since cursor: Int64) async throws -> ChangeSet? { nil }
-    public func itemPage(after id: String?, limit: Int) async throws -> [LaunchItem] { [] }
+    public func itemPages(limit: Int) -> AsyncThrowingStream<[LaunchItem], any Error> { AsyncThrowingStream { nil } }
     public func queueDepths() async throws -> [String: QueueDepth]? { nil }
     public func newestItems(queue: String, limit: Int) async throws -> [LaunchItem] { [] }
 }
@@ -154,9 +155,8 @@ public actor StateStore {
                 var lastShown: ContinuousClock.Instant?
                 var loaded = 0
                 // Items changed while the pages are read come again from `changes(since: base.cursor)`.
-                var page = try await source.itemPage(after: nil, limit: Self.pageSize)
                 var resort = Set<String>()
-                while !page.isEmpty {
+                for try await page in source.itemPages(limit: Self.pageSize) {
                     for item in page { apply(item, resort: &resort) }
                     loaded += page.count
                     // A quick load (this machine's store) shows nothing before it is done; a slow one shows the
@@ -173,8 +173,6 @@ public actor StateStore {
                             lastShown = .now
                         }
                     }
-                    guard page.count == Self.pageSize, let last = page.last else { break }
-                    page = try await source.itemPage(after: last.id, limit: Self.pageSize)
                 }
                 for name in resort { rebuild(name) }
                 loading = nil

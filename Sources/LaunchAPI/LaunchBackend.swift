@@ -103,6 +103,10 @@ public protocol ChangeFeed: Sendable {
     func changes(since cursor: Int64, includingItems: Bool) async throws -> ChangeSet
     /// Items in id order (enqueue order) after `id`, a page at a time.
     func items(after id: String?, limit: Int) async throws -> [LaunchItem]
+    /// Every item in id order, `limit` at a time: what a first load reads. A backend that learns where the next page
+    /// starts before it has decoded this one (the HTTP client, from each page's `Link`) asks for it at once, so the
+    /// server writes one page while the client reads the one before.
+    func itemPages(limit: Int) -> AsyncThrowingStream<[LaunchItem], any Error>
     /// The change counter alone: it moves with every write, so a waiter can tell cheaply whether to look again.
     func changeCursor() async throws -> Int64
     /// Changes after `cursor`, waiting up to `wait` for the first when there are none yet (a long poll). Backends
@@ -113,6 +117,17 @@ public protocol ChangeFeed: Sendable {
 
 extension ChangeFeed {
     public var changesWait: Bool { false }
+
+    /// One page after the other.
+    public func itemPages(limit: Int) -> AsyncThrowingStream<[LaunchItem], any Error> {
+        let cursor = PageCursor()
+        return AsyncThrowingStream {
+            guard let after = await cursor.next else { return nil }
+            let page = try await items(after: after.id, limit: limit)
+            await cursor.read(page, limit: limit)
+            return page.isEmpty ? nil : page
+        }
+    }
 
     public func changes(since cursor: Int64, includingItems: Bool, waitingUpTo wait: Duration) async throws -> ChangeSet {
         try await changes(since: cursor, includingItems: includingItems)

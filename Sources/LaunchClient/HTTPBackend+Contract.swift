@@ -152,6 +152,11 @@ extension HTTPBackend {
         try await call(.itemPage, query: ["after": id, "limit": String(limit)])
     }
 
+    public func itemPages(limit: Int) -> AsyncThrowingStream<[LaunchItem], any Error> {
+        let pager = ItemPager(backend: self, limit: limit)
+        return AsyncThrowingStream { try await pager.next() }
+    }
+
     public func changeCursor() async throws -> Int64 {
         let reply: CursorReply = try await call(.changeCursor)
         return reply.cursor

@@ -92,7 +92,11 @@ public final class HTTPBackend: LaunchBackend {
 
     func call<Reply: Decodable>(_ operation: APIOperation, _ parameters: [String: String] = [:], query: [String: String?] = [:],
                                 body: (some Encodable)? = NoBody?.none, extraTime: Duration = .zero) async throws -> Reply {
-        let data = try await send(operation, parameters, query: query, body: body.map { try WireCoding.encoder.encode($0) }, extraTime: extraTime)
+        let reply = try await send(operation, parameters, query: query, body: body.map { try WireCoding.encoder.encode($0) }, extraTime: extraTime)
+        return try decode(Reply.self, reply.body, of: operation)
+    }
+
+    func decode<Reply: Decodable>(_ type: Reply.Type, _ data: Data, of operation: APIOperation) throws -> Reply {
         do {
             return try WireCoding.decoder.decode(Reply.self, from: data)
         } catch {
@@ -119,7 +123,13 @@ public final class HTTPBackend: LaunchBackend {
 
     static let segmentAllowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#%;"))
 
-    func send(_ operation: APIOperation, _ parameters: [String: String], query: [String: String?], body: Data?, extraTime: Duration) async throws -> Data {
+    /// A successful reply: its body, and the headers some operations answer with (an item page's `Link`).
+    struct Reply: Sendable {
+        var body: Data
+        var headers: HTTPHeaders
+    }
+
+    func send(_ operation: APIOperation, _ parameters: [String: String], query: [String: String?], body: Data?, extraTime: Duration) async throws -> Reply {
         var request = HTTPClientRequest(url: url(operation, parameters, query: query))
         request.method = HTTPMethod(rawValue: operation.method.rawValue)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -146,7 +156,7 @@ public final class HTTPBackend: LaunchBackend {
         var neverSent: Bool
     }
 
-    func execute(_ request: HTTPClientRequest, operation: APIOperation, timeout: Duration) async throws -> Data {
+    func execute(_ request: HTTPClientRequest, operation: APIOperation, timeout: Duration) async throws -> Reply {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
@@ -170,7 +180,7 @@ public final class HTTPBackend: LaunchBackend {
         }
         let data = Data(bytes.readableBytesView)
         let status = Int(response.status.code)
-        if (200..<300).contains(status) { return data }
+        if (200..<300).contains(status) { return Reply(body: data, headers: response.headers) }
         if let body = try? WireCoding.decoder.decode(ErrorBody.self, from: data) {
             let thrown = body.thrown
             if let launchError = thrown as? LaunchError { throw Failure(error: launchError, neverSent: false) }

@@ -167,7 +167,7 @@ extension JSONEncoder.DateEncodingStrategy {
     public static var iso8601Milliseconds: JSONEncoder.DateEncodingStrategy {
         .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            try container.encode(ISO8601Milliseconds.string(from: date))
         }
     }
 }
@@ -177,8 +177,7 @@ extension JSONDecoder.DateDecodingStrategy {
     public static var iso8601Milliseconds: JSONDecoder.DateDecodingStrategy {
         .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
-            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-            if let date = try? Date(text, strategy: .iso8601) { return date }
+            if let date = ISO8601Milliseconds.date(from: text) { return date }
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 date: \(text)"))
         }
     }

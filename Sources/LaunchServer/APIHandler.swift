@@ -50,6 +50,8 @@ struct APICall: Sendable {
 struct APIReply: Sendable {
     var status: Int
     var body: Data
+    /// Beside Content-Type: the `Link` to an item page's next page.
+    var headers: [String: String] = [:]
 
     static func json<T: Encodable>(_ value: T, status: Int = 200) throws -> APIReply {
         APIReply(status: status, body: try WireCoding.encoder.encode(value))
@@ -231,7 +233,15 @@ struct APIHandler: Sendable {
         case .itemPage:
             let after = call.query["after"]
             if let after { _ = try ItemID.validatePrefix(after) }
-            return try .json(try await backend.items(after: after, limit: try call.integer("limit", in: 1...100_000) ?? 1000))
+            let limit = try call.integer("limit", in: 1...100_000) ?? 1000
+            let page = try await backend.items(after: after, limit: limit)
+            var reply = try APIReply.json(page)
+            // The next page's address before the body is read (RFC 8288, as GitHub pages), so a client can ask for
+            // it while it decodes this one. A short page is the last.
+            if page.count == limit, let last = page.last {
+                reply.headers["Link"] = "<\(APIOperation.itemPage.path)?after=\(last.id)&limit=\(limit)>; rel=\"next\""
+            }
+            return reply
 
         case .createToken:
             let request = try call.decode(CreateTokenRequest.self)

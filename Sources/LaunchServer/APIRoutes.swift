@@ -77,10 +77,11 @@ struct APIRoutes: Sendable {
                 let reply = try await withTimeout(server.options.requestTimeout + waiting) {
                     try await server.handler.handle(call)
                 }
+                var headers: HTTPFields = [.contentType: "application/json"]
+                for (name, value) in reply.headers { if let field = HTTPField.Name(name) { headers[field] = value } }
                 response = reply.status == 204
                     ? Response(status: .noContent)
-                    : Response(status: .init(code: reply.status), headers: [.contentType: "application/json"],
-                               body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
+                    : Response(status: .init(code: reply.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
             }
         } catch {
             response = Self.errorResponse(error)

@@ -51,6 +51,27 @@ import Testing
         #expect(changes.agents.map(\.id) == ["ag1"])
     }
 
+    /// A first load's pages (read one ahead over HTTP): every item once, in id order, ending on a short page or
+    /// on an exactly full one; and a queue's newest items for the frame shown meanwhile.
+    @Test(arguments: BackendKind.allCases) func itemPagesHoldEveryItemOnceInIdOrder(_ kind: BackendKind) async throws {
+        let store = try await BackendFixture(kind)
+        try await store.makeJob()
+        try await store.makeQueue("big")
+        try await store.makeQueue("other")
+        let big = try await store.enqueue("big", count: 250)
+        let other = try await store.enqueue("other", count: 50)
+        let everyID = (big + other).map(\.id).sorted()
+        for limit in [7, 100, 300, 1000] {
+            var pages: [[LaunchItem]] = []
+            for try await page in store.backend.itemPages(limit: limit) { pages.append(page) }
+            #expect(pages.flatMap { $0 }.map(\.id) == everyID, "limit \(limit)")
+            #expect(pages.dropLast().allSatisfy { $0.count == limit } && pages.allSatisfy { !$0.isEmpty }, "limit \(limit)")
+        }
+        let newest = try await store.backend.items(ItemFilter(queue: "big", limit: 20))
+        #expect(newest.map(\.id) == big.suffix(20).map(\.id))
+        #expect(try await store.backend.queueDepths()["big"]?.total == 250)
+    }
+
     /// One item of queue q, leased by agent "a" and running: its log begins with the attempt's line.
     func runningItem(_ kind: BackendKind, _ limits: SQLiteBackend.Limits) async throws -> (BackendFixture, ItemAttempt) {
         let store = try await BackendFixture(kind, limits: limits)
