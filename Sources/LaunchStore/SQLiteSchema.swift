@@ -123,11 +123,6 @@ enum SQLiteSchema {
                 );
                 """)
         }
-        migrator.registerMigration("v5: a queue's items in enqueue order") { db in
-            // `items --queue Q --limit N` and the dashboard's first frame read a queue's newest items: without this
-            // index SQLite sorted all of the queue's rows to return the last N (140 ms at 100,000 items).
-            try db.execute(sql: "CREATE INDEX items_queue_position ON items (queue, position)")
-        }
         return migrator
     }
 }
