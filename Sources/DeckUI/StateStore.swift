@@ -149,7 +149,6 @@ public actor StateStore {
         do {
             var changes: ChangeSet
             if cursor == 0, let base = try await source.changesWithoutItems(since: 0) {
-                defer { loading = nil }
                 let started = ContinuousClock.now
                 var askedForCounts = false
                 var lastShown: ContinuousClock.Instant?
@@ -157,6 +156,8 @@ public actor StateStore {
                 // Items changed while the pages are read come again from `changes(since: base.cursor)`.
                 var resort = Set<String>()
                 for try await page in source.itemPages(limit: Self.pageSize) {
+                    // A dashboard that switched backends or quit stops reading the old one's 100,000 items.
+                    try Task.checkCancellation()
                     for item in page { apply(item, resort: &resort) }
                     loaded += page.count
                     // A quick load (this machine's store) shows nothing before it is done; a slow one shows the
@@ -221,6 +222,12 @@ public actor StateStore {
             failures += 1
             let delay = min(30, pow(2, Double(failures - 1)))
             retryAt = clock().addingTimeInterval(delay)
+            if cursor == 0 {
+                // A first load cut short: its pages so far are not the queues' lists. What stays on screen is the
+                // early frame, if there was one, marked as loading, beside the error; the next poll loads again.
+                itemsByQueue = [:]
+                inFlight = [:]
+            }
             publish(changed: [], error: "\(error)", updated: snapshot.updatedAt)
         }
         return snapshot

@@ -193,6 +193,46 @@ final class TestClock: Sendable {
         #expect(!screen(whole, queue: "b").contains("loading"))
     }
 
+    /// Pages of queue gpu, of which the second fails while `failing` is set.
+    final class BrokenPages: SnapshotSource {
+        let failing = Mutex(true)
+        let items = (0..<(StateStore.pageSize * 2)).map { SnapshotFixtures.item(String(format: "01%024d", $0), state: .queued) }
+
+        func changes(since cursor: Int64) async throws -> ChangeSet { ChangeSet(cursor: 9) }
+        func changesWithoutItems(since cursor: Int64) async throws -> ChangeSet? {
+            ChangeSet(cursor: 9, queues: [SnapshotFixtures.queue("gpu")])
+        }
+        func itemPages(limit: Int) -> AsyncThrowingStream<[LaunchItem], any Error> {
+            let pages = stride(from: 0, to: items.count, by: limit).map { Array(items[$0..<min($0 + limit, items.count)]) }
+            let failing = failing.withLock { $0 }
+            return AsyncThrowingStream { continuation in
+                continuation.yield(pages[0])
+                if failing { continuation.finish(throwing: ScriptedSource.TestFailure.unreachable) }
+                for page in pages.dropFirst() { continuation.yield(page) }
+                continuation.finish()
+            }
+        }
+        func queueDepths() async throws -> [String: QueueDepth]? { ["gpu": QueueDepth(counts: [.queued: items.count])] }
+        func newestItems(queue: String, limit: Int) async throws -> [LaunchItem] { Array(items.suffix(limit)) }
+        func jobs() async throws -> [JobSummary] { [] }
+        func logs(itemID: String, after sequence: Int64, tail: Int) async throws -> [LogLine] { [] }
+        func agentStatuses() async -> [String: AgentStatus] { [:] }
+    }
+
+    @Test func aFirstLoadCutShortNeverShowsItsPagesAsTheList() async throws {
+        let source = BrokenPages()
+        let store = StateStore(source: source, earlyFrameAfter: .zero)
+        let failed = try #require(await store.poll { _ in })
+        #expect(failed.error != nil)
+        #expect(failed.loading != nil, "still the early frame, marked as loading")
+        #expect(failed.items["gpu"].map(Array.init)?.map(\.id) == source.items.suffix(StateStore.previewSize).map(\.id),
+                "the newest items, not the first page read")
+        source.failing.withLock { $0 = false }
+        let whole = try #require(await store.poll(force: true) { _ in })
+        #expect(whole.error == nil && whole.loading == nil)
+        #expect(whole.items["gpu"]?.count == source.items.count)
+    }
+
     @Test func aQuickLoadOrOneWithoutProgressShowsOnlyTheWhole() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-deck-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
