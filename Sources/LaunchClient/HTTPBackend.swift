@@ -90,15 +90,15 @@ public final class HTTPBackend: LaunchBackend {
         }
     }
 
-    func call<Reply: Decodable>(_ operation: APIOperation, _ parameters: [String: String] = [:], query: [String: String?] = [:],
-                                body: (some Encodable)? = NoBody?.none, extraTime: Duration = .zero) async throws -> Reply {
+    func call<Value: Decodable>(_ operation: APIOperation, _ parameters: [String: String] = [:], query: [String: String?] = [:],
+                                body: (some Encodable)? = NoBody?.none, extraTime: Duration = .zero) async throws -> Value {
         let reply = try await send(operation, parameters, query: query, body: body.map { try WireCoding.encoder.encode($0) }, extraTime: extraTime)
-        return try decode(Reply.self, reply.body, of: operation)
+        return try decode(Value.self, reply.body, of: operation)
     }
 
-    func decode<Reply: Decodable>(_ type: Reply.Type, _ data: Data, of operation: APIOperation) throws -> Reply {
+    func decode<Value: Decodable>(_ type: Value.Type, _ data: Data, of operation: APIOperation) throws -> Value {
         do {
-            return try WireCoding.decoder.decode(Reply.self, from: data)
+            return try WireCoding.decoder.decode(Value.self, from: data)
         } catch {
             throw LaunchError.unavailable("\(baseURL): a reply to \(operation.rawValue) that this client cannot read (\(error)); is the server of another version?")
         }
