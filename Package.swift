@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -132,6 +133,11 @@ let package = Package(
             // unresolved (what `--static-swift-stdlib` adds on the command line); they are named after it.
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims"], .when(platforms: [.linux], configuration: .release))]
         ),
+        // The PostgreSQL backend of `launchdeck server` (issue 15, under way; docs/postgres-backend.md): so far where
+        // the database is (its password never in the URL) and the schema's migrations, run once under an advisory lock.
+        .target(name: "LaunchPostgres", dependencies: [
+            "LaunchModel", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+        ]),
         // What several test targets need (scratch directories, the chaos scale, a server in process): test targets
         // cannot share files.
         .target(name: "TestSupport", dependencies: [
@@ -152,6 +158,10 @@ let package = Package(
         .testTarget(name: "LaunchStoreTests", dependencies: ["LaunchStore", "LaunchAPI", "LaunchModel", "TestSupport"]),
         .testTarget(name: "LaunchAgentTests", dependencies: ["LaunchAgent", "LaunchAPI", "LaunchStore", "LaunchModel", "TestSupport"]),
         .testTarget(name: "DeckUITests", dependencies: ["DeckUI", "LaunchModel", "LaunchAPI", "LaunchStore", "LaunchAgent"]),
-        .testTarget(name: "LaunchCLITests", dependencies: ["launchdeck", "LaunchModel", "LaunchAPI", "LaunchStore", "TestSupport"]),
+        // The command line as a user runs it, and the real components (tmux, Podman, Slurm, PostgreSQL) it needs.
+        .testTarget(name: "LaunchCLITests", dependencies: [
+            "launchdeck", "LaunchModel", "LaunchAPI", "LaunchStore", "LaunchPostgres", "TestSupport",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
     ]
 )
