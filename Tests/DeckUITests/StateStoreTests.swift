@@ -112,17 +112,29 @@ final class TestClock: Sendable {
     }
 }
 
+/// A SQLite store in a directory of its own (removed with it), with the job "train" and the given local queues.
+final class ScratchBackend {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-deck-\(UUID().uuidString)")
+    let backend: SQLiteBackend
+
+    init(queues: [String]) async throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        backend = try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path)
+        _ = try await backend.createJob(name: "train", spec: JobSpec(source: .image(reference: "localhost/base:latest"), entrypoint: ["true"]))
+        for name in queues {
+            _ = try await backend.createQueue(name: name, target: .localProcess, config: try QueueConfig.parse("", target: .localProcess))
+        }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+}
+
 /// The state store on a real database: the first load reads items a page at a time, later polls only changes.
 @Suite struct StateStoreOnSQLiteTests {
     @Test func aBigQueueLoadsInPagesAndLaterChangesLandInPlace() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-deck-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let backend = try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path)
-        _ = try await backend.createJob(name: "train", spec: JobSpec(source: .image(reference: "localhost/base:latest"), entrypoint: ["true"]))
-        for name in ["a", "b"] {
-            _ = try await backend.createQueue(name: name, target: .localProcess, config: try QueueConfig.parse("", target: .localProcess))
-        }
+        let scratch = try await ScratchBackend(queues: ["a", "b"])
+        defer { withExtendedLifetime(scratch) {} }
+        let backend = scratch.backend
         let count = StateStore.pageSize * 2 + 123
         let enqueued = try await backend.enqueue(batch: (0..<count).map { index in
             EnqueueRequest(job: JobReference(name: "train", version: nil), queue: index % 3 == 0 ? "b" : "a")
@@ -157,14 +169,9 @@ final class TestClock: Sendable {
     }
 
     @Test func aLongFirstLoadShowsCountsAndTheNewestItemsFirst() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-deck-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let backend = try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path)
-        _ = try await backend.createJob(name: "train", spec: JobSpec(source: .image(reference: "localhost/base:latest"), entrypoint: ["true"]))
-        for name in ["a", "b"] {
-            _ = try await backend.createQueue(name: name, target: .localProcess, config: try QueueConfig.parse("", target: .localProcess))
-        }
+        let scratch = try await ScratchBackend(queues: ["a", "b"])
+        defer { withExtendedLifetime(scratch) {} }
+        let backend = scratch.backend
         let count = StateStore.pageSize * 3 + 7
         let enqueued = try await backend.enqueue(batch: (0..<count).map { index in
             EnqueueRequest(job: JobReference(name: "train", version: nil), queue: index % 4 == 0 ? "a" : "b")
@@ -234,12 +241,9 @@ final class TestClock: Sendable {
     }
 
     @Test func aQuickLoadOrOneWithoutProgressShowsOnlyTheWhole() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("launchdeck-deck-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let backend = try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path)
-        _ = try await backend.createJob(name: "train", spec: JobSpec(source: .image(reference: "localhost/base:latest"), entrypoint: ["true"]))
-        _ = try await backend.createQueue(name: "a", target: .localProcess, config: try QueueConfig.parse("", target: .localProcess))
+        let scratch = try await ScratchBackend(queues: ["a"])
+        defer { withExtendedLifetime(scratch) {} }
+        let backend = scratch.backend
         _ = try await backend.enqueue(batch: Array(repeating: EnqueueRequest(job: JobReference(name: "train", version: nil), queue: "a"),
                                                    count: StateStore.pageSize + 1))
         let quick = StateStore(source: BackendSource(backend: backend, statuses: nil), earlyFrameAfter: .seconds(3600))

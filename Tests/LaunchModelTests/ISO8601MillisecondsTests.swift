@@ -8,20 +8,9 @@ import Testing
 @Suite struct ISO8601MillisecondsTests {
     let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
-    /// The same dates every run (SplitMix64 from a fixed seed), so a failure can be looked at again.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func writesWhatTheFormatStyleWritesAndReadsItBack() throws {
-        var generator = SplitMix(state: 20261202)
+        // The same dates every run, so a failure can be looked at again.
+        var generator = SplitMix64(state: 20261202)
         // Dates of every era the fast path covers and beyond it (the format style's own), and the edges of a second.
         var seconds: [Double] = [0, -0.0004, 0.0004, 0.9999, 978_699_140.992, 1_796_219_447.1235, 32_503_679_999.9999, 32_503_680_000.5, -1e10]
         for _ in 0..<20_000 { seconds.append(Double.random(in: -1e10...4e10, using: &generator)) }
