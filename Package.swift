@@ -3,7 +3,7 @@ import PackageDescription
 
 // Layers, one way: LaunchModel (domain) <- LaunchAPI (the backend contract: role protocols, their request and
 // reply types, error kinds, the HTTP route list; no storage) <- LaunchStore (the embedded SQLite backend,
-// artifacts), LaunchClient (the contract over HTTP) <- LaunchServer (serves a backend over HTTP), LaunchAgent,
+// artifacts), LaunchPostgres (the shared backend), LaunchClient (the contract over HTTP) <- LaunchServer (serves a backend over HTTP), LaunchAgent,
 // DeckUI <- launchdeck (commands). DeckTerminal is the one module that touches ncurses.
 let package = Package(
     name: "LaunchDeck",
@@ -120,6 +120,7 @@ let package = Package(
                 "LaunchAgent",
                 "LaunchServer",
                 "LaunchClient",
+                "LaunchPostgres",
                 "DeckUI",
                 "DeckTerminal",
                 "launchdeck-guard",
@@ -133,27 +134,33 @@ let package = Package(
             // unresolved (what `--static-swift-stdlib` adds on the command line); they are named after it.
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims"], .when(platforms: [.linux], configuration: .release))]
         ),
-        // The PostgreSQL backend of `launchdeck server` (issue 15, under way; docs/postgres-backend.md): so far where
-        // the database is (its password never in the URL) and the schema's migrations, run once under an advisory lock.
+        // The shared backend of `launchdeck server`, in PostgreSQL (docs/postgres-backend.md): the contract, schema
+        // migrations run once under an advisory lock, and LISTEN/NOTIFY between the servers of one database.
         .target(name: "LaunchPostgres", dependencies: [
-            "LaunchModel", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            "LaunchModel", "LaunchAPI", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
         ]),
         // What several test targets need (scratch directories, the chaos scale, a server in process): test targets
         // cannot share files.
         .target(name: "TestSupport", dependencies: [
-            "LaunchAPI", "LaunchModel", "LaunchStore", "LaunchServer", "LaunchClient", .product(name: "Logging", package: "swift-log"),
+            "LaunchAPI", "LaunchModel", "LaunchStore", "LaunchServer", "LaunchClient", "LaunchPostgres",
+            .product(name: "Logging", package: "swift-log"), .product(name: "PostgresNIO", package: "postgres-nio"),
         ], path: "Tests/TestSupport"),
         .testTarget(name: "LaunchModelTests", dependencies: ["LaunchModel", "TestSupport"]),
         .testTarget(name: "LaunchAPITests", dependencies: ["LaunchAPI", "LaunchModel"]),
         // One suite every backend must pass, run against each (BackendKind).
         .testTarget(name: "BackendConformanceTests", dependencies: [
-            "LaunchAPI", "LaunchModel", "LaunchStore", "LaunchServer", "LaunchClient", "TestSupport",
+            "LaunchAPI", "LaunchModel", "LaunchStore", "LaunchServer", "LaunchClient", "LaunchPostgres", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The server's own: its document against its routes, every route with every role, bad input.
         .testTarget(name: "LaunchServerTests", dependencies: [
             "LaunchServer", "LaunchClient", "LaunchAPI", "LaunchModel", "LaunchStore", "TestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        // The PostgreSQL backend's own, against the real cluster of scripts/postgres-local: migrations, the change
+        // feed with writers committing out of order, the plans of the hot queries.
+        .testTarget(name: "LaunchPostgresTests", dependencies: [
+            "LaunchPostgres", "LaunchAPI", "LaunchModel", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "LaunchStoreTests", dependencies: ["LaunchStore", "LaunchAPI", "LaunchModel", "TestSupport"]),
         .testTarget(name: "LaunchAgentTests", dependencies: ["LaunchAgent", "LaunchAPI", "LaunchStore", "LaunchModel", "TestSupport"]),

@@ -7,7 +7,8 @@ import ServiceLifecycle
 /// What the server does between requests: returns expired leases to their queues (so an idle agent's waiting lease
 /// gets the item at once rather than at its next call), and notices writes made beside it to the same SQLite file
 /// (the CLI of this machine): their doorbell wakes waiting leases, and the change counter, read every 200 ms while
-/// someone waits, wakes waiting followers. The embedded store has no other way to tell; PostgreSQL's NOTIFY will.
+/// someone waits, wakes waiting followers. A backend shared by several servers (PostgreSQL) tells of the writes made
+/// through the others itself (`AnnouncesWrites`).
 struct MaintenanceService: Service {
     let backend: any LaunchBackend
     let signals: ServerSignals
@@ -27,6 +28,11 @@ struct MaintenanceService: Service {
         await withDiscardingTaskGroup { group in
             if let reclaimInterval { group.addTask { await reclaimLoop(every: reclaimInterval) } }
             group.addTask { await watchExternalWrites() }
+            if let shared = backend as? any AnnouncesWrites {
+                group.addTask {
+                    for await kind in shared.writesElsewhere { await signals.signal(kind == .work ? .work : .change) }
+                }
+            }
             try? await gracefulShutdown()
             group.cancelAll()
         }

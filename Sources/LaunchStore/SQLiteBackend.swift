@@ -8,18 +8,7 @@ import LaunchModel
 /// Every write runs in an IMMEDIATE transaction, so SQLite serialises writers across processes and a
 /// read-then-write (such as a lease) can never interleave with another process's.
 public final class SQLiteBackend: LaunchBackend {
-    public struct Limits: Sendable {
-        /// Log lines kept per item; older ones are dropped and counted.
-        public var logLinesPerItem: Int = 10_000
-        /// Of those, the newest lines each stream keeps whatever the others print: a chatty stdout never pushes the
-        /// last of stderr (or of the agent's own lines) out.
-        public var logLinesPerStream: Int = 1_000
-        /// Longer log lines are cut, so one runaway line cannot fill the database.
-        public var logLineBytes: Int = 16 * 1024
-        /// An agent without a heartbeat for this long is shown as lost.
-        public var agentLostAfter: TimeInterval = Agent.lostAfterSeconds
-        public init() {}
-    }
+    public typealias Limits = StoreLimits
 
     let database: any DatabaseWriter
     let limits: Limits

@@ -1,31 +1,16 @@
 import Foundation
 import GRDB
+import LaunchAPI
 import LaunchModel
-import Synchronization
 
-/// Conversions between database rows and domain values; JSON columns use one encoder setup.
+/// Conversions between database rows and domain values; JSON columns as every backend writes them (`RecordJSON`).
 enum SQLiteRows {
-    /// Queue configurations are read far more often than they change (an agent reads its queue for every item, a
-    /// dashboard with every poll), and parsing YAML is the dear part: the parsed value is kept per text.
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .secondsSince1970
-        return encoder
-    }()
-
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return decoder
-    }()
-
     static func json<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
+        try RecordJSON.text(value)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try decoder.decode(type, from: Data(text.utf8))
+        try RecordJSON.decode(type, text)
     }
 
     static func date(_ row: Row, _ column: String) -> Date? {
@@ -36,15 +21,8 @@ enum SQLiteRows {
         (row[column] as Double?).map { Date(timeIntervalSince1970: $0) }
     }
 
-    /// The items of a batch, a queue's runs of one job, share their overrides text, and decoding JSON is the dear
-    /// part of reading an item: the last text read is kept with its value.
-    static let lastOverrides = Mutex<(text: String, value: ItemOverrides)?>(nil)
-
     static func overrides(_ text: String) throws -> ItemOverrides {
-        if let known = lastOverrides.withLock({ last in last?.text == text ? last?.value : nil }) { return known }
-        let value = try decode(ItemOverrides.self, text)
-        lastOverrides.withLock { $0 = (text, value) }
-        return value
+        try RecordJSON.overrides(text)
     }
 
     /// An item from a row of `SELECT \(ItemColumn.selection) FROM items`.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LaunchAPI
 import LaunchModel
+import LaunchPostgres
 import LaunchServer
 import LaunchStore
 import Logging
@@ -16,7 +17,12 @@ struct ServerCommand: AsyncParsableCommand {
             stops accepting, lets requests in flight finish, and exits.
             """)
     @Option(help: ArgumentHelp("Address to listen on: HOST:PORT ([::1]:PORT for IPv6).", valueName: "host:port")) var listen = "127.0.0.1:7420"
-    @Option(help: ArgumentHelp("The SQLite database (default: the data directory's launchdeck.db).", valueName: "path")) var db: String?
+    @Option(help: ArgumentHelp("""
+        The store: a SQLite file (default: the data directory's launchdeck.db), or a PostgreSQL database, \
+        postgres://USER@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require], shared by every server given it.
+        """, valueName: "path|url")) var db: String?
+    @Option(help: ArgumentHelp("PostgreSQL's password, in a file only its owner can read (or PGPASSWORD; never in the URL).",
+                               valueName: "file")) var dbPasswordFile: String?
     @Option(help: ArgumentHelp("PEM certificate chain for HTTPS.", valueName: "file")) var tlsCert: String?
     @Option(help: ArgumentHelp("PEM private key for HTTPS.", valueName: "file")) var tlsKey: String?
 
@@ -34,12 +40,16 @@ struct ServerCommand: AsyncParsableCommand {
         }
         options.tlsCertificate = tlsCert
         options.tlsKey = tlsKey
+        if let db, db.hasPrefix("postgres://") || db.hasPrefix("postgresql://") {
+            try await servePostgres(url: db, options: options)
+            return
+        }
+        if dbPasswordFile != nil {
+            throw ValidationFailure([ValidationIssue(path: "--db-password-file", message: "goes with a postgres:// --db")])
+        }
         let directory: DataDirectory
         let store: SQLiteBackend
         if let db {
-            if db.hasPrefix("postgres://") || db.hasPrefix("postgresql://") {
-                throw ValidationFailure([ValidationIssue(path: "--db", message: "PostgreSQL is not supported by this version; give a SQLite file")])
-            }
             let url = URL(fileURLWithPath: db)
             directory = DataDirectory(url: url.deletingLastPathComponent())
             try directory.create()
@@ -51,17 +61,54 @@ struct ServerCommand: AsyncParsableCommand {
         if let reason = store.readOnlyReason {
             throw CommandExit(code: 1, message: "\(reason): a server records every request it takes, so it cannot start")
         }
-        try await Self.firstAdminToken(store, directory: directory)
+        try await serve(store, directory: directory, runtime: RuntimeDirectory.resolve(for: directory), storeName: store.path, options: options)
+    }
 
+    /// Several servers may share one database: each migrates it under an advisory lock (once between them), and the
+    /// data directory keeps only what is this machine's: job code blobs and the admin token's file.
+    private func servePostgres(url: String, options: ServerOptions) async throws {
+        let location = try PostgresLocation(url: url)
+        let password = try PostgresLocation.password(environment: ProcessInfo.processInfo.environment, passwordFile: dbPasswordFile)
+        let directory = DataDirectory.resolve()
+        try directory.create()
+        var logger = Logger(label: "launchdeck.postgres")
+        logger.logLevel = .info
+        let backend = PostgresBackend(location: location, password: password, logger: logger)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await backend.run() }
+            let migrated = try await Self.reachable(location) { try await backend.migrate() }
+            if let version = migrated.max() {
+                FileHandle.standardOutput.write(Data("migrated \(location.description) to schema version \(version)\n".utf8))
+            }
+            try await serve(backend, directory: directory, runtime: nil, storeName: location.description, options: options)
+            group.cancelAll()
+        }
+    }
+
+    /// The first query at start, given a while: the pool would otherwise wait for a database that never answers.
+    private static func reachable<T: Sendable>(_ location: PostgresLocation, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask { try await Task.sleep(for: .seconds(30)); return nil }
+            defer { group.cancelAll() }
+            guard let value = try await group.next() ?? nil else {
+                throw CommandExit(code: 1, message: "PostgreSQL at \(location.description) did not answer within 30 s")
+            }
+            return value
+        }
+    }
+
+    private func serve(_ store: any LaunchBackend, directory: DataDirectory, runtime: RuntimeDirectory?, storeName: String,
+                       options: ServerOptions) async throws {
+        try await Self.firstAdminToken(store, directory: directory)
         var logger = Logger(label: "launchdeck.server")
         logger.logLevel = .info
-        let server = LaunchServer(backend: store, artifacts: ArtifactStore(root: directory.artifactsURL),
-                                  runtime: RuntimeDirectory.resolve(for: directory), options: options, logger: logger)
+        let server = LaunchServer(backend: store, artifacts: ArtifactStore(root: directory.artifactsURL), runtime: runtime,
+                                  options: options, logger: logger)
         let scheme = tlsCert == nil ? "http" : "https"
         let host = options.host.contains(":") ? "[\(options.host)]" : options.host
-        let path = store.path
         try await server.run(gracefulShutdownSignals: [.sigterm, .sigint]) { port in
-            FileHandle.standardOutput.write(Data("launchdeck server listening on \(scheme)://\(host):\(port) (store: \(path))\n".utf8))
+            FileHandle.standardOutput.write(Data("launchdeck server listening on \(scheme)://\(host):\(port) (store: \(storeName))\n".utf8))
         }
         FileHandle.standardOutput.write(Data("launchdeck server stopped\n".utf8))
     }
@@ -79,9 +126,16 @@ struct ServerCommand: AsyncParsableCommand {
 
     /// A store without tokens gets an admin token on the server's first start: printed once, and kept in a file
     /// only its owner can read.
-    static func firstAdminToken(_ store: SQLiteBackend, directory: DataDirectory) async throws {
+    /// With servers sharing a database, the first to start makes it; one starting at the same moment finds the name
+    /// taken and leaves it.
+    static func firstAdminToken(_ store: any LaunchBackend, directory: DataDirectory) async throws {
         guard try await store.tokens().isEmpty else { return }
-        let reply = try await TokenIssuer.issue(CreateTokenRequest(name: "admin", role: .admin, queues: nil, expiresAt: nil), in: store)
+        let reply: CreateTokenReply
+        do {
+            reply = try await TokenIssuer.issue(CreateTokenRequest(name: "admin", role: .admin, queues: nil, expiresAt: nil), in: store)
+        } catch LaunchError.conflict {
+            return
+        }
         let file = directory.url.appendingPathComponent("admin-token")
         let descriptor = open(file.path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw LaunchError.storage("cannot write \(file.path): \(String(cString: strerror(errno)))") }

@@ -7,7 +7,7 @@ import Testing
 /// report of an attempt whose lease merely ran out is still taken as long as no other attempt has started.
 @Suite struct AttemptReportConformanceTests {
     @Test(arguments: BackendKind.allCases) func reportsFromAnEarlierAttemptAreRefused(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q")
         let item = try await store.enqueue("q")[0]
@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func aLateFinalReportIsTakenUntilAnotherAttemptStarts(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q")
         let item = try await store.enqueue("q")[0]
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func aLateFinalReportReplacesAFailureByLeaseExpiry(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q", config: "max_attempts: 1\n")
         _ = try await store.enqueue("q")
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func aLateReportAfterAnotherAttemptStartedIsRefused(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q")
         _ = try await store.enqueue("q")
@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func aCancelWinsOverALateReport(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q")
         let item = try await store.enqueue("q")[0]
@@ -92,7 +92,7 @@ import Testing
     /// Each attempt's log begins with a line naming it, the agent and its host (from the agent's record), written when
     /// the attempt starts its work; an attempt lost before it started says so too, and describe lists both.
     @Test(arguments: BackendKind.allCases) func eachAttemptBeginsWithALineNamingItsAgentAndHost(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q")
         for (id, name) in [("a", "gpu-box"), ("b", "cpu-box")] {

@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct BackendConformanceTests {
     @Test(arguments: BackendKind.allCases) func equalJobContentReturnsTheLatestVersion(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         let spec = JobSpec(source: .git(url: "https://example.com/r.git", commit: "0123abcd0123abcd0123abcd0123abcd0123abcd"), entrypoint: ["python", "t.py"],
                            hyperparameters: ["lr": 0.1])
         let first = try await store.backend.createJob(name: "t", spec: spec)
@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func changesSinceReturnsExactlyTheChangedRows(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("big")
         try await store.makeQueue("other")
@@ -54,7 +54,7 @@ import Testing
     /// A first load's pages (read one ahead over HTTP): every item once, in id order, ending on a short page or
     /// on an exactly full one; and a queue's newest items for the frame shown meanwhile.
     @Test(arguments: BackendKind.allCases) func itemPagesHoldEveryItemOnceInIdOrder(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("big")
         try await store.makeQueue("other")
@@ -73,8 +73,8 @@ import Testing
     }
 
     /// One item of queue q, leased by agent "a" and running: its log begins with the attempt's line.
-    func runningItem(_ kind: BackendKind, _ limits: SQLiteBackend.Limits) async throws -> (BackendFixture, ItemAttempt) {
-        let store = try await BackendFixture(kind, limits: limits)
+    func runningItem(_ kind: BackendKind, _ limits: StoreLimits) async throws -> (BackendFixture, ItemAttempt)? {
+        guard let store = try await BackendFixture(kind, limits: limits) else { return nil }
         try await store.makeJob()
         try await store.makeQueue("q")
         _ = try await store.enqueue("q")
@@ -86,10 +86,10 @@ import Testing
     /// When every stream is down to its floor and the item is still over its cap, the oldest output goes, never the
     /// agent's lines: they are the attempt list.
     @Test(arguments: BackendKind.allCases) func theAttemptLinesOutliveTrimming(_ kind: BackendKind) async throws {
-        var limits = SQLiteBackend.Limits()
+        var limits = StoreLimits()
         limits.logLinesPerItem = 100
         limits.logLinesPerStream = 60
-        let (store, attempt) = try await runningItem(kind, limits)
+        guard let (store, attempt) = try await runningItem(kind, limits) else { return }
         try await store.backend.appendLog(attempt, stream: .stderr, lines: (0..<60).map { "error \($0)" })
         try await store.backend.appendLog(attempt, stream: .stdout, lines: (0..<60).map { "out \($0)" })
         let logs = try await store.backend.logs(itemID: attempt.item, tail: nil)
@@ -101,10 +101,10 @@ import Testing
 
     /// A chatty stdout does not push stderr out: each stream keeps its newest lines.
     @Test(arguments: BackendKind.allCases) func aChattyStreamNeverPushesTheLastOfAnotherOut(_ kind: BackendKind) async throws {
-        var limits = SQLiteBackend.Limits()
+        var limits = StoreLimits()
         limits.logLinesPerItem = 100
         limits.logLinesPerStream = 10
-        let (store, attempt) = try await runningItem(kind, limits)
+        guard let (store, attempt) = try await runningItem(kind, limits) else { return }
         // Starting work wrote the attempt's line; it stays too, however much the job prints (describe lists it).
         try await store.backend.appendLog(attempt, stream: .stderr, lines: (0..<5).map { "error \($0)" })
         for batch in 0..<10 {
@@ -120,10 +120,10 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func logsAreCappedPerItemWithACountOfDroppedLines(_ kind: BackendKind) async throws {
-        var limits = SQLiteBackend.Limits()
+        var limits = StoreLimits()
         limits.logLinesPerItem = 100
         limits.logLineBytes = 64
-        let store = try await BackendFixture(kind, limits: limits)
+        guard let store = try await BackendFixture(kind, limits: limits) else { return }
         try await store.makeJob()
         try await store.makeQueue("q")
         let item = try await store.enqueue("q")[0]
@@ -142,7 +142,7 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func relaunchCopiesJobVersionOverridesAndPriority(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q", config: "variables:\n  n: {type: int, default: 1, min: 0, max: 9}\n")
         let original = try await store.backend.enqueue(EnqueueRequest(
@@ -156,7 +156,7 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func enqueueChecksVariablesAndIsAllOrNothing(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q", config: "variables:\n  n: {type: int, min: 0, max: 9}\n")
         let good = EnqueueRequest(job: JobReference(name: "train", version: nil), queue: "q", variables: ["n": "1"])
@@ -169,7 +169,7 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func itemsAreFoundByUniquePrefix(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q")
         let items = try await store.enqueue("q", count: 2)
@@ -179,7 +179,7 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func agentsWithoutHeartbeatsAreLost(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.backend.registerAgent(Agent(id: "ag", name: "n", host: "h", queues: [], maxJobs: 1, state: .busy, version: "t",
                                                     startedAt: store.clock.now, lastHeartbeat: store.clock.now))
         #expect(try await store.backend.agent(id: "ag").state == .busy)
@@ -191,7 +191,7 @@ import Testing
 
     /// An agent is found by its name or any prefix of its id, in either case; `%` and `_` are only characters.
     @Test(arguments: BackendKind.allCases) func agentsAreFoundByNameOrIdPrefix(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         let id = ItemID.make()
         try await store.backend.registerAgent(Agent(id: id, name: "gpu-box", host: "h", queues: [], maxJobs: 1, version: "t",
                                                     startedAt: store.clock.now, lastHeartbeat: store.clock.now))
@@ -209,7 +209,7 @@ import Testing
 /// gets the item of the first request rather than a second one.
 @Suite struct IdempotencyConformanceTests {
     @Test(arguments: BackendKind.allCases) func anEnqueueOrRelaunchRetriedWithItsKeyHappensOnce(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q")
         let request = EnqueueRequest(job: JobReference(name: "train", version: nil), queue: "q", idempotencyKey: "enqueue-7")
@@ -226,7 +226,7 @@ import Testing
 
     /// Errors arrive as the same kinds from every backend: not found, conflict, invalid input with field paths.
     @Test(arguments: BackendKind.allCases) func errorsHaveTheSameKindsEverywhere(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         let queue = try await store.makeQueue("q")
         let missing = await #expect(throws: LaunchError.self) { try await store.backend.queue(named: "nope") }

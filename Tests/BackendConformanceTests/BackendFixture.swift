@@ -2,6 +2,7 @@ import Foundation
 import LaunchAPI
 import LaunchClient
 import LaunchModel
+import LaunchPostgres
 import LaunchServer
 import LaunchStore
 import Logging
@@ -15,6 +16,9 @@ enum BackendKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite
     /// The HTTP client, talking to a `launchdeck server` (in this process, on a loopback port) in front of a store.
     case http
+    /// The shared backend, on a database of the test's own in the cluster of scripts/postgres-local (the tests
+    /// skip with a printed reason without it, and fail in CI).
+    case postgres
 
     var testDescription: String { rawValue }
 }
@@ -27,35 +31,62 @@ final class ManualClock: Sendable {
     func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
-/// A fresh backend of one kind, with a clock, and helpers for a job and queues. Its store is a new SQLite file in a
-/// scratch directory; for `.http`, a server runs in front of it until the fixture goes.
+/// A fresh backend of one kind, with a clock, and helpers for a job and queues: a new SQLite file in a scratch
+/// directory (for `.http`, with a server in front of it until the fixture goes), or a new PostgreSQL database,
+/// dropped when the fixture goes.
 final class BackendFixture: Sendable {
     let kind: BackendKind
     let directory: URL
     let clock = ManualClock()
     let backend: any LaunchBackend
-    let store: SQLiteBackend
     let server: RunningServer?
+    let limits: StoreLimits
+    private let postgres: (location: PostgresLocation, cluster: (location: PostgresLocation, password: String))?
+    /// The connection pools of the PostgreSQL backends made, which run until the fixture goes.
+    private let pools = Mutex<[Task<Void, Never>]>([])
 
-    init(_ kind: BackendKind, limits: SQLiteBackend.Limits = SQLiteBackend.Limits()) async throws {
+    /// Nil when the kind's component is absent (PostgreSQL not running): the test skips, as `RequiredComponent` said.
+    init?(_ kind: BackendKind, limits: StoreLimits = StoreLimits()) async throws {
         self.kind = kind
+        self.limits = limits
         directory = TestScratch.directory("conformance-\(kind.rawValue)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let clock = self.clock
-        store = try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path, limits: limits, clock: { clock.now })
         switch kind {
-        case .sqlite:
-            backend = store
+        case .sqlite, .http:
+            let store = try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path, limits: limits, clock: { clock.now })
+            postgres = nil
+            if kind == .sqlite {
+                backend = store
+                server = nil
+            } else {
+                let server = try await RunningServer.start(store: store, artifacts: ArtifactStore(root: directory.appendingPathComponent("artifacts")))
+                self.server = server
+                backend = try server.client()
+            }
+        case .postgres:
+            guard let cluster = try LocalPostgres.cluster() else { return nil }
+            let location = try await LocalPostgres.createDatabase(cluster)
+            postgres = (location, cluster)
             server = nil
-        case .http:
-            let server = try await RunningServer.start(store: store, artifacts: ArtifactStore(root: directory.appendingPathComponent("artifacts")))
-            self.server = server
-            backend = try server.client()
+            let store = PostgresBackend(location: location, password: cluster.password, limits: limits, connections: 4,
+                                        clock: { clock.now }, logger: LocalPostgres.logger)
+            backend = store
+            pools.withLock { $0.append(Task { await store.run() }) }
+            try await store.migrate()
         }
     }
 
     deinit {
         server?.stop()
+        let pools = self.pools.withLock { $0 }
+        for pool in pools { pool.cancel() }
+        if let postgres {
+            Task.detached {
+                for pool in pools { await pool.value }
+                try? await LocalPostgres.dropDatabase(postgres.location, postgres.cluster)
+            }
+        }
     }
 
     /// More connections to the same backend, as other processes would open: for concurrency tests.
@@ -63,8 +94,13 @@ final class BackendFixture: Sendable {
         let clock = self.clock
         return try (0..<count).map { _ in
             switch kind {
-            case .sqlite: try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path, clock: { clock.now })
-            case .http: try server!.client()
+            case .sqlite: return try SQLiteBackend(path: directory.appendingPathComponent("launchdeck.db").path, clock: { clock.now })
+            case .http: return try server!.client()
+            case .postgres:
+                let other = PostgresBackend(location: postgres!.location, password: postgres!.cluster.password, limits: limits,
+                                            connections: 2, clock: { clock.now }, logger: LocalPostgres.logger)
+                pools.withLock { $0.append(Task { await other.run() }) }
+                return other
             }
         }
     }

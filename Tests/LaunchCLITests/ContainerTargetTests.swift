@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The container target with real Podman: build, run, logs, progress, image reuse, cancel.

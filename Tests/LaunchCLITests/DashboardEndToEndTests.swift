@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The dashboard in a real terminal: the built binary inside tmux, keys sent with `send-keys`, the screen read

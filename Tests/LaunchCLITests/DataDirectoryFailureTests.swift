@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A small tmpfs of the test's own, so a test can fill it or make it read-only without touching the machine's

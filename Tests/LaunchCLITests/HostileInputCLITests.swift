@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Hostile or unlucky input at the command line: each gets a clear one-line answer and loses nothing.

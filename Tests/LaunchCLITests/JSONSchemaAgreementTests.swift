@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The printed JSON Schema and the validator come from one definition; an independent JSON Schema

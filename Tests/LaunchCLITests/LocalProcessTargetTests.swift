@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The local-process target's ways of getting code and dependencies, and its timeout.

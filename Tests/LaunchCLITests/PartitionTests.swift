@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// An agent cut off from the server by the network (a namespace of the test's own, joined to the host by a veth

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The PostgreSQL cluster `scripts/postgres-local start` runs for the PostgreSQL backend (`.ci/run` starts it): on

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// schemathesis (from PyPI; .ci/run installs it) generates requests from the OpenAPI document and sends them to a live

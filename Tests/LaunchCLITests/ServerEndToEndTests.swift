@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Shared mode through the real binaries: a server, a workstation that makes the job and enqueues, an agent on a

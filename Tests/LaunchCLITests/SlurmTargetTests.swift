@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The Slurm target with a real Slurm (`scripts/slurm-local start` makes a single-node one): items run as Slurm

@@ -4,68 +4,25 @@ import LaunchPostgres
 import Logging
 import PostgresNIO
 import Testing
+import TestSupport
 
 /// The PostgreSQL backend's first parts against the real cluster of `scripts/postgres-local`: where the database is
 /// (no password in a URL or a file others can read), and migrations that servers starting together apply once.
 @Suite struct PostgresMigrationTests {
-    static let logger = Logger(label: "launchdeck.tests.postgres")
-
-    /// The local cluster's URL and password, or nil (skipped, or an issue in CI) when it is not running.
-    static func cluster() throws -> (location: PostgresLocation, password: String)? {
-        guard RequiredComponent.available("PostgreSQL (run scripts/postgres-local start)",
-                                          probe: ["bash", PostgresLocalTests.script, "status"]) else { return nil }
-        let lines = try PostgresLocalTests.run(["bash", PostgresLocalTests.script, "status"]).output.split(separator: "\n").map(String.init)
-        guard let url = lines.first(where: { $0.hasPrefix("postgres://") }),
-              let file = lines.first(where: { $0.hasPrefix("password file: ") }).map({ String($0.dropFirst("password file: ".count)) })
-        else { return nil }
-        return (try PostgresLocation(url: url + "?sslmode=disable"), try PostgresLocation.password(environment: [:], passwordFile: file) ?? "")
-    }
-
-    @discardableResult
-    static func withClient<T: Sendable>(_ configuration: PostgresClient.Configuration, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await body(client)
-        }
-    }
-
-    /// A database of the test's own, dropped afterwards.
-    static func withScratchDatabase(_ body: @Sendable (PostgresLocation, String) async throws -> Void) async throws {
-        guard let (location, password) = try cluster() else { return }
-        let name = "launchdeck_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
-        try await withClient(location.configuration(password: password)) { client in
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-        }
-        var scratch = location
-        scratch.database = name
-        let drop = { @Sendable in
-            try await withClient(location.configuration(password: password)) { client in
-                _ = try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
-            }
-        }
-        do {
-            try await body(scratch, password)
-        } catch {
-            _ = try? await drop()
-            throw error
-        }
-        try await drop()
-    }
+    static let logger = LocalPostgres.logger
 
     @Test func serversStartingTogetherMigrateOnce() async throws {
-        try await Self.withScratchDatabase { location, password in
+        try await LocalPostgres.withScratchDatabase { location, password in
             let configuration = location.configuration(password: password)
             let runs = try await withThrowingTaskGroup(of: [Int].self) { group in
                 for _ in 0..<4 {
-                    group.addTask { try await Self.withClient(configuration) { try await PostgresMigrations.migrate($0, logger: Self.logger) } }
+                    group.addTask { try await LocalPostgres.withClient(configuration) { try await PostgresMigrations.migrate($0, logger: Self.logger) } }
                 }
                 return try await group.reduce(into: [[Int]]()) { $0.append($1) }
             }
             let every = PostgresMigrations.all.map(\.version)
             #expect(runs.filter { !$0.isEmpty } == [every], "one of four applied every version, the others none: \(runs)")
-            try await Self.withClient(configuration) { client in
+            try await LocalPostgres.withClient(configuration) { client in
                 #expect(try await PostgresMigrations.migrate(client, logger: Self.logger).isEmpty)
                 var versions: [Int] = []
                 for try await version in try await client.query("SELECT version FROM launchdeck_migrations ORDER BY version", logger: Self.logger).decode(Int.self) {
@@ -78,7 +35,7 @@ import Testing
                     """, logger: Self.logger).decode(String.self) {
                     tables.append(table)
                 }
-                #expect(tables == ["agents", "api_tokens", "deleted_queues", "item_leases", "item_logs", "items", "jobs",
+                #expect(tables == ["agents", "api_tokens", "item_logs", "items", "jobs",
                                    "launchdeck_migrations", "queues", "store_health"])
             }
         }
@@ -86,8 +43,8 @@ import Testing
 
     /// The change feed's tag: every update of a row records the transaction that made it, later than the insert's.
     @Test func everyUpdateTagsTheRowWithItsTransaction() async throws {
-        try await Self.withScratchDatabase { location, password in
-            try await Self.withClient(location.configuration(password: password)) { client in
+        try await LocalPostgres.withScratchDatabase { location, password in
+            try await LocalPostgres.withClient(location.configuration(password: password)) { client in
                 try await PostgresMigrations.migrate(client, logger: Self.logger)
                 try await client.query("""
                     INSERT INTO queues (name, target, config_text, created_at) VALUES ('gpu', 'local-process', '', now())

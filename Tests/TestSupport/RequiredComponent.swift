@@ -4,11 +4,11 @@ import Testing
 
 /// Tests that need a real component (Python's jsonschema, tmux, Podman, Slurm) skip with a printed reason on a
 /// laptop that lacks it, and fail in CI (`CI=true`), so a skip never hides a broken back end there.
-enum RequiredComponent {
+public enum RequiredComponent {
     /// Each probe runs once per test process: `srun` against a stopped controller takes 9 s to give up.
     private static let probed = Mutex<[[String]: Bool]>([:])
 
-    static func available(_ name: String, probe: [String]) -> Bool {
+    public static func available(_ name: String, probe: [String]) -> Bool {
         let works = probed.withLock { $0[probe] } ?? run(probe)
         probed.withLock { $0[probe] = works }
         if works { return true }

@@ -1,0 +1,158 @@
+import Foundation
+import LaunchAPI
+import LaunchModel
+import PostgresNIO
+
+extension PostgresBackend {
+    public func lease(agent: String, queues: [String], max: Int, leaseFor: TimeInterval) async throws -> [LaunchItem] {
+        guard max > 0, !queues.isEmpty else { return [] }
+        let now = self.now
+        let (leased, reclaimed) = try await write { connection in
+            let reclaimed = try await Self.reclaimExpired(connection, now: now, logger: self.logger)
+            let open = try await connection.query("""
+                SELECT name FROM queues WHERE name = ANY(\(Array(Set(queues)).sorted())) AND NOT paused ORDER BY name
+                """, logger: self.logger).collect(String.self)
+            // Per queue, the dispatch index (queue, state, priority, position) yields its best `max` in order, skipping
+            // rows another agent's lease holds locked right now (SKIP LOCKED: no waiting, and no item leased twice);
+            // merging those is cheap however long the queues are.
+            var candidates: [(rank: Int, position: Int64, item: LaunchItem)] = []
+            for queue in open {
+                for try await row in try await connection.query("""
+                    SELECT \(unescaped: PostgresRows.itemSelection), i.position FROM items i
+                    WHERE i.queue = \(queue) AND i.state = 'queued'
+                    ORDER BY i.priority, i.position LIMIT \(max) FOR UPDATE SKIP LOCKED
+                    """, logger: self.logger) {
+                    let item = try PostgresRows.item(row)
+                    candidates.append((item.priority.rank, try row.makeRandomAccess()[23].decode(Int64.self), item))
+                }
+            }
+            let chosen = candidates.sorted { ($0.rank, $0.position) < ($1.rank, $1.position) }.prefix(max).map(\.item)
+            var leased: [LaunchItem] = []
+            for candidate in chosen {
+                let item = try ItemLifecycle.lease(candidate, to: agent, at: now, for: leaseFor)
+                try await Self.persist(StoredItem(item), connection, clearingProgress: true, logger: self.logger)
+                leased.append(item)
+            }
+            return (leased, !reclaimed.isEmpty)
+        }
+        if reclaimed { announcements.announce(.work) } else if !leased.isEmpty { announcements.announce(.change) }
+        return leased
+    }
+
+    public func heartbeat(agent: String, attempts: [ItemAttempt], leaseFor: TimeInterval) async throws -> HeartbeatReply {
+        let now = self.now
+        let expires = now.addingTimeInterval(leaseFor)
+        let ours = attempts.filter { $0.agent == agent }
+        let reply = try await write { connection in
+            let stop = try await connection.query("""
+                UPDATE agents SET last_heartbeat = \(now) WHERE id = \(agent) RETURNING stop_requested
+                """, logger: self.logger).collect(Bool.self).first ?? false
+            // ItemLifecycle.heartbeatExtends as SQL, for every attempt in one statement. It sets the expiry alone, so the
+            // items' change trigger does not fire: a renewal is no change a follower shows.
+            var extended = Set<String>()
+            if !ours.isEmpty {
+                extended = Set(try await connection.query("""
+                    UPDATE items i SET lease_expires_at = \(expires)
+                    FROM unnest(\(ours.map(\.item)), \(ours.map(\.number))) AS renewal (item, attempt)
+                    WHERE i.id = renewal.item AND i.attempts = renewal.attempt AND i.agent_id = \(agent)
+                      AND i.state IN ('leased', 'building', 'running')
+                    RETURNING i.id
+                    """, logger: self.logger).collect(String.self))
+            }
+            return HeartbeatReply(revoked: attempts.map(\.item).filter { !extended.contains($0) }, stop: stop)
+        }
+        announcements.announce(.change)
+        return reply
+    }
+
+    @discardableResult
+    public func reportState(_ attempt: ItemAttempt, to state: ItemState, exitCode: Int?, error: String?) async throws -> LaunchItem {
+        let now = self.now
+        let item = try await write { connection in
+            let stored = try await Self.storedItem(attempt.item, locking: true, connection, logger: self.logger)
+            let result = try ItemLifecycle.report(stored, from: attempt, to: state, exitCode: exitCode, error: error, at: now)
+            if case .changed(let next) = result {
+                // As in the embedded store: each attempt's log begins with the line that names it, written with the
+                // attempt's first move into its work rather than with its lease, the write every agent contends for.
+                let starts = stored.item.state == .leased && (next.item.state == .building || next.item.state == .running)
+                if starts {
+                    let holder = try await connection.query("SELECT name, host FROM agents WHERE id = \(attempt.agent)", logger: self.logger)
+                        .decode((String, String).self).first { _ in true }
+                    try await Self.appendAgentLine(AttemptLog.started(number: attempt.number, of: next.item.maxAttempts,
+                                                                      agent: holder?.0 ?? attempt.agent, host: holder?.1 ?? "?"),
+                                                   item: attempt.item, at: now, connection, logger: self.logger)
+                }
+                try await Self.persist(next, connection, loggedLines: starts ? 1 : 0, logger: self.logger)
+            }
+            return result.item
+        }
+        announcements.announce(item.state == .queued ? .work : .change)
+        return item
+    }
+
+    @discardableResult
+    public func reclaimExpiredLeases() async throws -> [LaunchItem] {
+        let now = self.now
+        let reclaimed = try await write { connection in try await Self.reclaimExpired(connection, now: now, logger: self.logger) }
+        if !reclaimed.isEmpty { announcements.announce(.work) }
+        return reclaimed
+    }
+
+    /// Returns every in-flight item whose lease ran out to its queue, at its old position, or fails it when it has used
+    /// all its attempts; not while reclaims are paused after the database was out of reach (`noteStall`). Rows another
+    /// transaction holds are skipped: that one is reporting or reclaiming the item right now.
+    static func reclaimExpired(_ connection: PostgresConnection, now: Date, logger: Logger) async throws -> [LaunchItem] {
+        let expired = try await PostgresRows.items(try await connection.query("""
+            SELECT \(unescaped: PostgresRows.itemSelection) FROM items i
+            WHERE i.state IN ('leased', 'building', 'running') AND i.lease_expires_at < \(now)
+              AND (SELECT reclaim_paused_until FROM store_health WHERE id = 1) <= \(now)
+            FOR UPDATE OF i SKIP LOCKED
+            """, logger: logger))
+        var reclaimed: [LaunchItem] = []
+        for item in expired {
+            let next = ItemLifecycle.reclaim(item, at: now)
+            var name: String?
+            if let agent = item.agentID {
+                name = try await connection.query("SELECT name FROM agents WHERE id = \(agent)", logger: logger).collect(String.self).first
+            }
+            try await appendAgentLine(AttemptLog.leaseLost(number: item.attempts, agent: name ?? item.agentID ?? "?", next: next.item.state),
+                                      item: item.id, at: now, connection, logger: logger)
+            try await persist(next, connection, loggedLines: 1, logger: logger)
+            reclaimed.append(next.item)
+        }
+        return reclaimed
+    }
+
+    /// A line of the agent stream, written by the store itself in the transaction that makes it true; the item's
+    /// `persist` in that transaction counts it (`loggedLines`).
+    static func appendAgentLine(_ line: String, item: String, at now: Date, _ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("INSERT INTO item_logs (item_id, stream, at, line) VALUES (\(item), 'agent', \(now), \(line))", logger: logger)
+    }
+
+    /// The item with exactly this id (reports name it in full), as the lifecycle rules read it.
+    static func storedItem(_ id: String, locking: Bool = false, _ connection: PostgresConnection, logger: Logger) async throws -> StoredItem {
+        for try await row in try await connection.query("""
+            SELECT \(unescaped: PostgresRows.itemSelection) FROM items i WHERE i.id = \(id) \(unescaped: locking ? "FOR UPDATE" : "")
+            """, logger: logger) {
+            return try PostgresRows.storedItem(row)
+        }
+        throw LaunchError.notFound("item \(id) not found")
+    }
+
+    /// Writes what the lifecycle rules decided: every column a lease, report, reclaim or cancel can change;
+    /// `loggedLines` counts lines the same transaction added to the item's log (`appendAgentLine`).
+    static func persist(_ stored: StoredItem, _ connection: PostgresConnection, clearingProgress: Bool = false, loggedLines: Int = 0,
+                        logger: Logger) async throws {
+        let item = stored.item
+        let times = item.timestamps
+        try await connection.query("""
+            UPDATE items SET state = \(item.state.rawValue), attempts = \(item.attempts), agent_id = \(item.agentID),
+                             reclaimed_from = \(stored.reclaimedFrom), lease_expires_at = \(item.leaseExpiresAt),
+                             leased_at = \(times.leased), building_at = \(times.building), running_at = \(times.running),
+                             finished_at = \(times.finished), updated_at = \(times.updated), exit_code = \(item.exitCode),
+                             error = \(item.error), progress = CASE WHEN \(clearingProgress) THEN NULL ELSE progress END,
+                             log_count = log_count + \(loggedLines)
+            WHERE id = \(item.id)
+            """, logger: logger)
+    }
+}
