@@ -20,6 +20,17 @@ public enum LocalPostgres {
     /// skip, or an issue in CI: `RequiredComponent`).
     public static func cluster() throws -> (location: PostgresLocation, password: String)? {
         guard RequiredComponent.available("PostgreSQL (run scripts/postgres-local start)", probe: ["bash", script, "status"]) else { return nil }
+        guard let (url, file) = try status() else { return nil }
+        return (try PostgresLocation(url: url + "?sslmode=disable"), try PostgresLocation.password(environment: [:], passwordFile: file) ?? "")
+    }
+
+    /// The file holding the cluster's password, for a server's `--db-password-file`.
+    public static func passwordFile() throws -> String? {
+        try status()?.passwordFile
+    }
+
+    /// What `postgres-local status` prints: the URL and the password file.
+    private static func status() throws -> (url: String, passwordFile: String)? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["bash", script, "status"]
@@ -33,7 +44,7 @@ public enum LocalPostgres {
         guard let url = lines.first(where: { $0.hasPrefix("postgres://") }),
               let file = lines.first(where: { $0.hasPrefix("password file: ") }).map({ String($0.dropFirst("password file: ".count)) })
         else { return nil }
-        return (try PostgresLocation(url: url + "?sslmode=disable"), try PostgresLocation.password(environment: [:], passwordFile: file) ?? "")
+        return (url, file)
     }
 
     @discardableResult
