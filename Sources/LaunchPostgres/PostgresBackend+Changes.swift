@@ -13,7 +13,7 @@ import PostgresNIO
 /// waits for the writers running when it began to end (`readYourWritesWait`); writers take milliseconds. One that
 /// runs longer only delays its successors' rows to a later read, as above: never loses them.
 extension PostgresBackend {
-    static let readYourWritesWait: Duration = .milliseconds(250)
+    static let readYourWritesWait: Duration = .seconds(1)
 
     public func changes(since cursor: Int64) async throws -> ChangeSet {
         try await changes(since: cursor, includingItems: true)
