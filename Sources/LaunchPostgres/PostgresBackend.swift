@@ -69,19 +69,11 @@ public final class PostgresBackend: LaunchBackend {
         var retries = 0
         while true {
             do {
-                return try await client.withConnection { connection in
-                    try await connection.query("BEGIN", logger: self.logger)
-                    do {
-                        if self.stalls.stalled(waited: ContinuousClock.now - asked) {
-                            try await self.noteStall(connection)
-                        }
-                        let value = try await body(connection)
-                        try await connection.query("COMMIT", logger: self.logger)
-                        return value
-                    } catch {
-                        _ = try? await connection.query("ROLLBACK", logger: self.logger)
-                        throw error
+                return try await transaction("BEGIN") { connection in
+                    if self.stalls.stalled(waited: ContinuousClock.now - asked) {
+                        try await self.noteStall(connection)
                     }
+                    return try await body(connection)
                 }
             } catch let error as PSQLError where Self.racedAnother(error) && retries < 8 {
                 retries += 1
@@ -95,20 +87,25 @@ public final class PostgresBackend: LaunchBackend {
     /// One read in one snapshot (REPEATABLE READ, read only), so what it returns belongs together.
     func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { connection in
-                try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger)
-                do {
-                    let value = try await body(connection)
-                    try await connection.query("COMMIT", logger: self.logger)
-                    return value
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: self.logger)
-                    throw error
-                }
-            }
+            return try await transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
         } catch {
             if Self.isUnreachable(error) { stalls.failed() }
             throw Self.launchError(error, location: postgres)
+        }
+    }
+
+    /// `body` between `begin` and COMMIT on one pooled connection; rolled back when it throws.
+    private func transaction<T: Sendable>(_ begin: PostgresQuery, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.query(begin, logger: self.logger)
+            do {
+                let value = try await body(connection)
+                try await connection.query("COMMIT", logger: self.logger)
+                return value
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                throw error
+            }
         }
     }
 
