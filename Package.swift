@@ -160,7 +160,7 @@ let package = Package(
         // The PostgreSQL backend's own, against the real cluster of scripts/postgres-local: migrations, the change
         // feed with writers committing out of order, the plans of the hot queries.
         .testTarget(name: "LaunchPostgresTests", dependencies: [
-            "LaunchPostgres", "LaunchAPI", "LaunchModel", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+            "LaunchPostgres", "LaunchStore", "LaunchAPI", "LaunchModel", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "LaunchStoreTests", dependencies: ["LaunchStore", "LaunchAPI", "LaunchModel", "TestSupport"]),
         .testTarget(name: "LaunchAgentTests", dependencies: ["LaunchAgent", "LaunchAPI", "LaunchStore", "LaunchModel", "TestSupport"]),
@@ -169,6 +169,8 @@ let package = Package(
         .testTarget(name: "LaunchCLITests", dependencies: [
             "launchdeck", "LaunchModel", "LaunchAPI", "LaunchStore", "LaunchPostgres", "TestSupport",
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
         ]),
     ]
 )

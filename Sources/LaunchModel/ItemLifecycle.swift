@@ -84,6 +84,8 @@ public enum ItemLifecycle {
         let item = stored.item
         let ours = item.attempts == attempt.number
         if ours && item.state.isInFlight && item.agentID == attempt.agent {
+            // The same report again (its first reply was lost to a server or database restart): it is in already.
+            if item.state == state { return .unchanged(stored) }
             var next = item
             if state == .queued { next.attempts = max(0, item.attempts - 1) }
             try ItemStateMachine.validate(item: item.id, from: item.state, to: state, attempts: next.attempts, maxAttempts: item.maxAttempts)

@@ -27,8 +27,11 @@ public final class PostgresAnnouncements: Sendable {
     /// Whether the listening connection is up, for tests and the status line.
     let listening = Mutex(false)
 
-    init(location: PostgresLocation, password: String?, logger: Logger) {
+    let closedConnections: ClosedConnectionWatch
+
+    init(location: PostgresLocation, closedConnections: ClosedConnectionWatch, logger: Logger) {
         self.location = location
+        self.closedConnections = closedConnections
         self.logger = logger
         (kicks, kick) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         (writesElsewhere, heard) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(64))
@@ -55,7 +58,13 @@ public final class PostgresAnnouncements: Sendable {
         for await _ in kicks {
             guard let kind = pending.withLock({ current -> WriteKind? in defer { current = nil }; return current }) else { continue }
             do {
-                try await client.query("SELECT pg_notify(\(Self.channel), \(kind.rawValue + " " + sender))", logger: logger)
+                // Watched as transactions are: a NOTIFY stuck on a closed connection would silence this server for good.
+                let payload = kind.rawValue + " " + sender
+                try await client.withConnection { connection in
+                    try await self.closedConnections.run(on: connection, location: self.location) {
+                        try await connection.query("SELECT pg_notify(\(Self.channel), \(payload))", logger: self.logger)
+                    }
+                }
             } catch {
                 // The others hear nothing of this write: they find it at their next poll of the feed. The
                 // connection's loss shows in the listener too.

@@ -19,6 +19,7 @@ public final class PostgresBackend: LaunchBackend {
     let password: String?
     /// Tells the other servers on this database of this one's writes, and this one of theirs.
     public let announcements: PostgresAnnouncements
+    let closedConnections: ClosedConnectionWatch
 
     public var location: String { postgres.description }
     public var readOnlyReason: String? { nil }
@@ -27,21 +28,28 @@ public final class PostgresBackend: LaunchBackend {
                 clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
         var configuration = location.configuration(password: password)
         configuration.options.maximumConnections = connections
-        // Kept open between bursts: opening one (TCP, startup, SCRAM) costs more than a lease.
-        configuration.options.minimumConnections = min(4, connections)
+        // Kept open between bursts (opening one, TCP, startup and SCRAM, costs more than a lease) by a long idle
+        // timeout, not by a minimum: with a minimum above 0, postgres-nio 1.33's pool traps on a lease after an
+        // outage closed its connections (createNewDemandConnectionIfPossible's precondition; found here with
+        // `pg_ctl stop -m immediate` under load, a variant of vapor/postgres-nio#479), taking the server down.
+        configuration.options.minimumConnections = 0
+        configuration.options.connectionIdleTimeout = .seconds(600)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.postgres = location
         self.password = password
         self.limits = limits
         self.clock = clock
         self.logger = logger
-        announcements = PostgresAnnouncements(location: location, password: password, logger: logger)
+        closedConnections = ClosedConnectionWatch(logger: logger)
+        announcements = PostgresAnnouncements(location: location, closedConnections: closedConnections, logger: logger)
     }
 
-    /// The pool and the listening connection, until the task is cancelled.
+    /// The pool, the listening connection and the watch on connections that close mid-transaction, until the task
+    /// is cancelled.
     public func run() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.client.run() }
+            group.addTask { await self.closedConnections.watch() }
             group.addTask { await self.announcements.run(publishingOn: self.client) }
         }
     }
@@ -97,14 +105,16 @@ public final class PostgresBackend: LaunchBackend {
     /// `body` between `begin` and COMMIT on one pooled connection; rolled back when it throws.
     private func transaction<T: Sendable>(_ begin: PostgresQuery, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
-            try await connection.query(begin, logger: self.logger)
-            do {
-                let value = try await body(connection)
-                try await connection.query("COMMIT", logger: self.logger)
-                return value
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: self.logger)
-                throw error
+            try await self.closedConnections.run(on: connection, location: self.postgres) {
+                try await connection.query(begin, logger: self.logger)
+                do {
+                    let value = try await body(connection)
+                    try await connection.query("COMMIT", logger: self.logger)
+                    return value
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                    throw error
+                }
             }
         }
     }

@@ -51,15 +51,27 @@ struct EnqueueBurst: AsyncParsableCommand {
     @Option var job: String
     @Option var queue: String
     @Option var count: Int = 1000
+    @Option(help: "Keep retrying an enqueue the backend calls unavailable for this long (a server or database restarting).")
+    var retryFor: Double = 0
 
     @OptionGroup var connection: BackendOptions
 
     func run() async throws {
         let backend = try await CommandContext.open(connection).backend
-        let request = EnqueueRequest(job: try JobReference(parsing: job), queue: queue)
         for _ in 0..<count {
-            let item = try await backend.enqueue(request)
-            FileHandle.standardOutput.write(Data((item.id + "\n").utf8))
+            // One key per item, kept across retries, as a careful client does: a retry of an enqueue that was stored
+            // but whose reply was lost returns the stored item instead of a second one.
+            let request = EnqueueRequest(job: try JobReference(parsing: job), queue: queue, idempotencyKey: UUID().uuidString)
+            let deadline = ContinuousClock.now + .milliseconds(Int(retryFor * 1000))
+            while true {
+                do {
+                    let item = try await backend.enqueue(request)
+                    FileHandle.standardOutput.write(Data((item.id + "\n").utf8))
+                    break
+                } catch let error as LaunchError where error.isTransient && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
         }
     }
 }

@@ -41,7 +41,7 @@ import Testing
         await process.exited()
         let output = try String(contentsOf: report, encoding: .utf8)
         #expect(process.terminationStatus == 0, "schemathesis found problems:\n\(output.suffix(6000))")
-        let serverLog = (try? String(contentsOf: server.home.home.appendingPathComponent("server.err"), encoding: .utf8)) ?? ""
+        let serverLog = (try? String(contentsOf: server.errors, encoding: .utf8)) ?? ""
         #expect(!serverLog.contains("status=5"), "the server answered 5xx: \(serverLog.split(separator: "\n").filter { $0.contains("status=5") }.prefix(5))")
     }
 }

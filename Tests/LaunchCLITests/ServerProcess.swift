@@ -9,6 +9,9 @@ struct ServerProcess {
     let url: String
     let adminToken: String
     let output: URL
+    /// Its stderr (the request log), one file per start: servers sharing a data directory, or one started again on
+    /// it, would otherwise write over each other's.
+    let errors: URL
 
     /// `127.0.0.1:PORT`, to start again on the same address.
     var address: String { String(url.dropFirst("http://".count)) }
@@ -16,8 +19,10 @@ struct ServerProcess {
     /// `home`: a data directory to start again on (after a crash); `listen`: the address, a free port by default.
     static func start(home given: LaunchdeckProcess? = nil, listen: String = "127.0.0.1:0", extra: [String] = []) async throws -> ServerProcess {
         let home = try given ?? LaunchdeckProcess()
-        let out = home.home.appendingPathComponent("server-\(UUID().uuidString.prefix(6)).out")
-        let process = try home.start(["server", "--listen", listen] + extra, stdout: out, stderr: home.home.appendingPathComponent("server.err"))
+        let name = "server-\(UUID().uuidString.prefix(6))"
+        let out = home.home.appendingPathComponent("\(name).out")
+        let errors = home.home.appendingPathComponent("\(name).err")
+        let process = try home.start(["server", "--listen", listen] + extra, stdout: out, stderr: errors)
         var url: String?
         _ = await eventually(timeout: 30) {
             let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
@@ -30,10 +35,10 @@ struct ServerProcess {
         }
         guard let url else {
             process.terminate()
-            throw LaunchdeckProcess.Failure(message: "the server did not start: \((try? String(contentsOf: home.home.appendingPathComponent("server.err"), encoding: .utf8)) ?? "")")
+            throw LaunchdeckProcess.Failure(message: "the server did not start: \((try? String(contentsOf: errors, encoding: .utf8)) ?? "")")
         }
         let token = try String(contentsOf: home.home.appendingPathComponent("admin-token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        return ServerProcess(home: home, process: process, url: url, adminToken: token, output: out)
+        return ServerProcess(home: home, process: process, url: url, adminToken: token, output: out, errors: errors)
     }
 
     /// A client machine of its own (another data directory) pointed at this server.

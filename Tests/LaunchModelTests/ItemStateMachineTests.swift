@@ -67,6 +67,24 @@ import Testing
         #expect(!ItemLifecycle.heartbeatExtends(again, for: attempt))
     }
 
+    /// A report sent again because its reply was lost (the server or its database restarted after the commit) is
+    /// in already: the agent carries on rather than failing a healthy item on "running to running".
+    @Test func aRepeatedReportIsInAlready() throws {
+        let leased = try ItemLifecycle.lease(item(), to: "a", at: now, for: 10)
+        let attempt = try #require(leased.currentAttempt)
+        guard case .changed(let running) = try ItemLifecycle.report(StoredItem(leased), from: attempt, to: .running, exitCode: nil, error: nil, at: now) else {
+            Issue.record("the first report did nothing"); return
+        }
+        guard case .unchanged(let same) = try ItemLifecycle.report(running, from: attempt, to: .running, exitCode: nil, error: nil, at: now.addingTimeInterval(1)) else {
+            Issue.record("the repeated report changed the item"); return
+        }
+        #expect(same.item == running.item)
+        // Another agent's report of the same state is still refused.
+        #expect(throws: LaunchError.self) {
+            try ItemLifecycle.report(running, from: ItemAttempt(item: attempt.item, agent: "b", number: 1), to: .running, exitCode: nil, error: nil, at: now)
+        }
+    }
+
     @Test func aHandBackUsesNoAttemptAndIsHarmlessOnceReclaimed() throws {
         let leased = try ItemLifecycle.lease(item(), to: "a", at: now, for: 10)
         let attempt = try #require(leased.currentAttempt)
