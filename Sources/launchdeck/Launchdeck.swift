@@ -11,7 +11,7 @@ struct Launchdeck: AsyncParsableCommand {
         version: version,
         subcommands: [
             DashboardCommand.self, JobCommand.self, QueueCommand.self, EnqueueCommand.self, ItemsCommand.self, ItemCommand.self, WaitCommand.self,
-            LogsCommand.self, CancelCommand.self, RelaunchCommand.self, AgentCommand.self, ServerCommand.self, TokenCommand.self, DemoCommand.self, BenchCommand.self,
+            LogsCommand.self, CancelCommand.self, RelaunchCommand.self, AgentCommand.self, ServerCommand.self, MigrateCommand.self, TokenCommand.self, DemoCommand.self, BenchCommand.self,
             DebugCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self
