@@ -27,7 +27,8 @@ public final class PostgresBackend: LaunchBackend {
     public init(location: PostgresLocation, password: String?, limits: StoreLimits = StoreLimits(), connections: Int = 16,
                 clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
         var configuration = location.configuration(password: password)
-        configuration.options.maximumConnections = connections
+        // `connections` for transactions, and one more that the LISTEN of `announcements` holds for good.
+        configuration.options.maximumConnections = connections + 1
         // Kept open between bursts (opening one, TCP, startup and SCRAM, costs more than a lease) by a long idle
         // timeout, not by a minimum: with a minimum above 0, postgres-nio 1.33's pool traps on a lease after an
         // outage closed its connections (createNewDemandConnectionIfPossible's precondition; found here with
