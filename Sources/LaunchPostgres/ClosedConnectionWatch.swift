@@ -11,7 +11,8 @@ import Synchronization
 /// cancellation; upstream's fix, vapor/postgres-nio#487, was reverted in #501). So each transaction runs in a task of
 /// its own while its caller waits on a continuation, and one loop looks at the connections of those in flight every
 /// `interval`: a closed one fails its transaction as unreachable (the client tries again), and the stuck task is left
-/// to the connection's end. A transaction on a healthy connection costs an insert and a removal here.
+/// to the connection's end. A transaction on a healthy connection costs a task, a continuation, and an insert and a
+/// removal here.
 final class ClosedConnectionWatch: Sendable {
     static let interval: Duration = .milliseconds(200)
 
