@@ -38,19 +38,10 @@ enum PostgresBench {
             var results: [BenchResult] = []
             let (server, other) = (backends[0], backends[1])
             try await server.migrate()
-            _ = try await server.createJob(name: "noop", spec: JobSpec(source: .image(reference: "x"), entrypoint: ["true"]))
-            for queue in ["bench", "lease-1", "lease-8", "wake", "poll"] {
-                _ = try await server.createQueue(name: queue, target: .localProcess, config: try QueueConfig.parse("", target: .localProcess))
-            }
+            try await StoreBench.prepare(server, queues: ["bench", "lease-1", "lease-8", "wake", "poll"])
 
-            var latency = Samples()
-            let (_, single) = try await measure {
-                for _ in 0..<1000 {
-                    let (_, seconds) = try await measure { try await server.enqueue(StoreBench.request) }
-                    latency.add(seconds * 1000)
-                }
-            }
-            results.append(BenchResult(group: group, name: "enqueue, one per transaction", unit: "items/s", median: 1000 / single,
+            let (single, latency) = try await StoreBench.enqueueOneByOne(server)
+            results.append(BenchResult(group: group, name: "enqueue, one per transaction", unit: "items/s", median: single,
                                        note: String(format: "latency p50 %.2f ms, p99 %.2f ms", latency.median, latency.p99)))
             let (_, batched) = try await measure {
                 for _ in 0..<10 { _ = try await server.enqueue(batch: Array(repeating: StoreBench.request, count: 1000)) }

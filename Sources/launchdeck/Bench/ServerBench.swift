@@ -74,20 +74,11 @@ enum ServerBench {
             server.process.waitUntilExit()
         }
         let client = try server.client()
-        _ = try await client.createJob(name: "noop", spec: JobSpec(source: .image(reference: "x"), entrypoint: ["true"]))
-        for queue in ["bench", "lease-1", "lease-8", "dispatch", "dashboard"] {
-            _ = try await client.createQueue(name: queue, target: .localProcess, config: try QueueConfig.parse("", target: .localProcess))
-        }
+        try await StoreBench.prepare(client, queues: ["bench", "lease-1", "lease-8", "dispatch", "dashboard"])
 
         // Enqueue over HTTP: one request per item, then batches.
-        var latency = Samples()
-        let (_, single) = try await measure {
-            for _ in 0..<1000 {
-                let (_, seconds) = try await measure { try await client.enqueue(StoreBench.request) }
-                latency.add(seconds * 1000)
-            }
-        }
-        report.results.append(BenchResult(group: group, name: "HTTP enqueue, one per request", unit: "items/s", median: 1000 / single,
+        let (single, latency) = try await StoreBench.enqueueOneByOne(client)
+        report.results.append(BenchResult(group: group, name: "HTTP enqueue, one per request", unit: "items/s", median: single,
                                           note: String(format: "latency p50 %.2f ms, p99 %.2f ms", latency.median, latency.p99)))
         let (_, batched) = try await measure {
             for _ in 0..<10 { _ = try await client.enqueue(batch: Array(repeating: StoreBench.request, count: 1000)) }

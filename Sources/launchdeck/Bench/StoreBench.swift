@@ -15,6 +15,26 @@ enum StoreBench {
 
     static let request = EnqueueRequest(job: JobReference(name: "noop", version: nil), queue: "bench")
 
+    /// The noop job and `queues` (local-process) that the benches of a backend reached from outside start with.
+    static func prepare(_ backend: any LaunchBackend, queues: [String]) async throws {
+        _ = try await backend.createJob(name: "noop", spec: JobSpec(source: .image(reference: "x"), entrypoint: ["true"]))
+        for queue in queues {
+            _ = try await backend.createQueue(name: queue, target: .localProcess, config: try QueueConfig.parse("", target: .localProcess))
+        }
+    }
+
+    /// 1,000 enqueues one call each: items/s and each call's latency in ms.
+    static func enqueueOneByOne(_ backend: any LaunchBackend) async throws -> (perSecond: Double, latency: Samples) {
+        var latency = Samples()
+        let (_, total) = try await measure {
+            for _ in 0..<1000 {
+                let (_, seconds) = try await measure { try await backend.enqueue(request) }
+                latency.add(seconds * 1000)
+            }
+        }
+        return (1000 / total, latency)
+    }
+
     static func run(root: URL, into report: inout BenchReport) async throws {
         let (backend, _) = try await fresh(root, "enqueue")
         let (_, single) = try await measure { for _ in 0..<1000 { _ = try await backend.enqueue(request) } }
