@@ -6,13 +6,17 @@ import Synchronization
 /// process reclaims leases that ran out only because their agents could not write either.
 public final class StallWatch: Sendable {
     /// Writes hold the lock for milliseconds; a wait this long means the store itself was stuck.
-    public static let longWait: Duration = .seconds(2)
+    public static let defaultLongWait: Duration = .seconds(2)
     /// Seconds without reclaims after a stall: more than the longest heartbeat interval an agent may have (10 s).
     public static let reclaimPause: Double = 12
 
     private let failedSince = Mutex<ContinuousClock.Instant?>(nil)
+    /// The wait taken as a stall.
+    public let longWait: Duration
 
-    public init() {}
+    public init(longWait: Duration = StallWatch.defaultLongWait) {
+        self.longWait = longWait
+    }
 
     public func failed() {
         failedSince.withLock { $0 = $0 ?? .now }
@@ -25,6 +29,6 @@ public final class StallWatch: Sendable {
             // Failures long ago say nothing about the leases running out now.
             return since.map { ContinuousClock.now - $0 < .seconds(300) } ?? false
         }
-        return failedBefore || waited >= Self.longWait
+        return failedBefore || waited >= longWait
     }
 }

@@ -3,6 +3,7 @@ import LaunchAPI
 import LaunchModel
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The shared backend of `launchdeck server`: its state in PostgreSQL, so several servers (and the database's own
 /// backups and monitoring) share one set of queues. The rules of an item's life are `ItemLifecycle`'s, as in the
@@ -14,7 +15,10 @@ public final class PostgresBackend: LaunchBackend {
     let limits: StoreLimits
     let clock: @Sendable () -> Date
     let logger: Logger
-    let stalls = StallWatch()
+    let stalls: StallWatch
+    /// The connections this backend has had, by id: a write handed one of these waited for a busy pool, while one
+    /// handed a new connection waited for it to open (TCP, startup, SCRAM), which is no stall.
+    private let knownConnections = Mutex<Set<PostgresConnection.ID>>([])
     let postgres: PostgresLocation
     let password: String?
     /// Tells the other servers on this database of this one's writes, and this one of theirs.
@@ -24,8 +28,11 @@ public final class PostgresBackend: LaunchBackend {
     public var location: String { postgres.description }
     public var readOnlyReason: String? { nil }
 
+    /// `stallWait`: how long a write may wait for a busy pool before this backend takes it as a stall and pauses
+    /// reclaims (`StallWatch`).
     public init(location: PostgresLocation, password: String?, limits: StoreLimits = StoreLimits(), connections: Int = 16,
-                clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+                clock: @escaping @Sendable () -> Date = { Date() }, stallWait: Duration = StallWatch.defaultLongWait,
+                logger: Logger) {
         var configuration = location.configuration(password: password)
         // `connections` for transactions, and one more that the LISTEN of `announcements` holds for good.
         configuration.options.maximumConnections = connections + 1
@@ -41,6 +48,7 @@ public final class PostgresBackend: LaunchBackend {
         self.limits = limits
         self.clock = clock
         self.logger = logger
+        stalls = StallWatch(longWait: stallWait)
         closedConnections = ClosedConnectionWatch(logger: logger)
         announcements = PostgresAnnouncements(location: location, closedConnections: closedConnections, logger: logger)
     }
@@ -72,16 +80,19 @@ public final class PostgresBackend: LaunchBackend {
     /// lost a race PostgreSQL detects (a serialisation failure, a deadlock, a unique key another just took) is run
     /// again from the start: each body reads what it decides on inside the transaction, so a second run decides
     /// afresh.
+    ///
+    /// What stalls writes here (and so may have kept agents from heartbeating) is the database out of reach, seen as
+    /// failures, or every connection of the pool busy, seen as a long wait for one the pool already had. No lock
+    /// serialises writers as in SQLite, so the time a write itself takes says only how busy the machine is.
     @discardableResult
     func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         var retries = 0
         while true {
+            let asked = ContinuousClock.now
             do {
                 return try await transaction("BEGIN") { connection, leased in
-                    // What a write waited counts from its connection, not from its call: opening a connection after an
-                    // idle spell (TCP, SCRAM) took over 2 s in a debug build under the test suite's load, and that is no
-                    // stall; a database out of reach shows in the failures instead.
-                    if self.stalls.stalled(waited: ContinuousClock.now - leased) {
+                    let reused = !self.knownConnections.withLock { $0.insert(connection.id).inserted }
+                    if self.stalls.stalled(waited: reused ? leased - asked : .zero) {
                         try await self.noteStall(connection)
                     }
                     return try await body(connection)
@@ -157,6 +168,8 @@ public final class PostgresBackend: LaunchBackend {
 
     /// The database cannot be reached, or is restarting: worth trying again later.
     static func isUnreachable(_ error: any Error) -> Bool {
+        // `ClosedConnectionWatch` answers a transaction whose connection closed under it so.
+        if case LaunchError.unavailable = error { return true }
         guard let error = error as? PSQLError else { return false }
         switch error.code {
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed: return true

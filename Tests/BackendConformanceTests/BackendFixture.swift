@@ -45,6 +45,11 @@ final class BackendFixture: Sendable {
     /// The connection pools of the PostgreSQL backends made, which run until the fixture goes.
     private let pools = Mutex<[Task<Void, Never>]>([])
 
+    /// A pause of reclaims is measured on the manual clock, so one begun by a slow moment of the machine (the whole
+    /// suite shares two cores) would outlast every "11 s later" of the tests. Stalls of PostgreSQL have a test of
+    /// their own (PostgresStallTests), and the pool of a fixture's backend is never busy for seconds.
+    static let stallWait: Duration = .seconds(60)
+
     /// Nil when the kind's component is absent (PostgreSQL not running): the test skips, as `RequiredComponent` said.
     init?(_ kind: BackendKind, limits: StoreLimits = StoreLimits()) async throws {
         self.kind = kind
@@ -70,7 +75,7 @@ final class BackendFixture: Sendable {
             postgres = (location, cluster)
             server = nil
             let store = PostgresBackend(location: location, password: cluster.password, limits: limits, connections: 4,
-                                        clock: { clock.now }, logger: LocalPostgres.logger)
+                                        clock: { clock.now }, stallWait: Self.stallWait, logger: LocalPostgres.logger)
             backend = store
             pools.withLock { $0.append(Task { await store.run() }) }
             try await store.migrate()
@@ -98,7 +103,7 @@ final class BackendFixture: Sendable {
             case .http: return try server!.client()
             case .postgres:
                 let other = PostgresBackend(location: postgres!.location, password: postgres!.cluster.password, limits: limits,
-                                            connections: 2, clock: { clock.now }, logger: LocalPostgres.logger)
+                                            connections: 2, clock: { clock.now }, stallWait: Self.stallWait, logger: LocalPostgres.logger)
                 pools.withLock { $0.append(Task { await other.run() }) }
                 return other
             }

@@ -118,7 +118,15 @@ import Testing
         let server = try await ServerProcess.start()
         defer { server.process.terminate() }
         let workstation = try server.client()
-        _ = try workstation.write("job/run.sh", "echo 'launchdeck:progress 1/4 warming up'\nsleep 3\necho 'launchdeck:progress 4/4 done'\n")
+        // The job stays at 25% until the test has seen it (a fixed sleep was over before a dashboard on a machine busy
+        // with the whole suite drew it), for at most a minute.
+        let seen = workstation.home.appendingPathComponent("progress-seen").path
+        _ = try workstation.write("job/run.sh", """
+            echo 'launchdeck:progress 1/4 warming up'
+            for _ in $(seq 600); do [ -e '\(seen)' ] && break; sleep 0.1; done
+            echo 'launchdeck:progress 4/4 done'
+
+            """)
         #expect(try await workstation.run("queue", "create", "team", "--target", "local-process").status == 0)
         #expect(try await workstation.run("job", "create", "slow", "--dir", workstation.home.appendingPathComponent("job").path, "--entrypoint", "sh run.sh").status == 0)
         let gpuBox = try server.client()
@@ -136,6 +144,7 @@ import Testing
         #expect(await tmux.waitFor("gpu-box"), "the remote agent is listed: \(tmux.screen)")
         let id = try await workstation.enqueueID("slow", "--queue", "team")
         #expect(await tmux.waitFor(" 25%"), "live progress from the remote agent: \(tmux.screen)")
+        _ = FileManager.default.createFile(atPath: seen, contents: nil)
         #expect(await tmux.waitFor("succeeded", timeout: 30), "\(tmux.screen)")
         #expect(try await workstation.state(id) == "succeeded")
         // A dashboard of a server starts no agent of its own on the laptop.
