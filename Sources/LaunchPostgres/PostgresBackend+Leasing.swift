@@ -4,39 +4,66 @@ import LaunchModel
 import PostgresNIO
 
 extension PostgresBackend {
+    /// One statement (`leaseStatement`), unless a lease has run out: then, as the embedded store does, the expired
+    /// leases are reclaimed first (their items go back to the head of their queues) and the lease is made after.
     public func lease(agent: String, queues: [String], max: Int, leaseFor: TimeInterval) async throws -> [LaunchItem] {
         guard max > 0, !queues.isEmpty else { return [] }
         let now = self.now
-        let (leased, reclaimed) = try await write { connection in
-            let reclaimed = try await Self.reclaimExpired(connection, now: now, logger: self.logger)
-            let open = try await connection.query("""
-                SELECT name FROM queues WHERE name = ANY(\(Array(Set(queues)).sorted())) AND NOT paused ORDER BY name
-                """, logger: self.logger).collect(String.self)
-            // Per queue, the dispatch index (queue, state, priority, position) yields its best `max` in order, skipping
-            // rows another agent's lease holds locked right now (SKIP LOCKED: no waiting, and no item leased twice);
-            // merging those is cheap however long the queues are.
-            var candidates: [(rank: Int, position: Int64, item: LaunchItem)] = []
-            for queue in open {
-                for try await row in try await connection.query("""
-                    SELECT \(unescaped: PostgresRows.itemSelection), i.position FROM items i
-                    WHERE i.queue = \(queue) AND i.state = 'queued'
-                    ORDER BY i.priority, i.position LIMIT \(max) FOR UPDATE SKIP LOCKED
-                    """, logger: self.logger) {
-                    let item = try PostgresRows.item(row)
-                    candidates.append((item.priority.rank, try row.makeRandomAccess()[23].decode(Int64.self), item))
-                }
-            }
-            let chosen = candidates.sorted { ($0.rank, $0.position) < ($1.rank, $1.position) }.prefix(max).map(\.item)
-            var leased: [LaunchItem] = []
-            for candidate in chosen {
-                let item = try ItemLifecycle.lease(candidate, to: agent, at: now, for: leaseFor)
-                try await Self.persist(StoredItem(item), connection, clearingProgress: true, logger: self.logger)
-                leased.append(item)
-            }
-            return (leased, !reclaimed.isEmpty)
+        var leased = try await leaseStatement(agent: agent, queues: queues, max: max, leaseFor: leaseFor, at: now, unlessExpired: true)
+        if leased == nil {
+            _ = try await reclaimExpiredLeases(at: now)
+            leased = try await leaseStatement(agent: agent, queues: queues, max: max, leaseFor: leaseFor, at: now, unlessExpired: false)
         }
-        if reclaimed { announcements.announce(.work) } else if !leased.isEmpty { announcements.announce(.change) }
-        return leased
+        let items = leased ?? []
+        if !items.isEmpty { announcements.announce(.change) }
+        return items
+    }
+
+    /// `ItemLifecycle.lease` as SQL, in one statement, so a lease is one round trip: per open queue, the dispatch
+    /// index (queue, state, priority, position) yields its best `max` in order, skipping rows another lease holds
+    /// locked right now (SKIP LOCKED: no waiting, and no item leased twice); the best `max` of those, highest
+    /// priority first and FIFO within one, become this agent's. The values set are the lifecycle's (the conformance
+    /// suite compares a leased item with `ItemLifecycle.lease` of it).
+    ///
+    /// `unlessExpired`: nil, leasing nothing, when a lease has run out and reclaims are not paused (the in-flight
+    /// index finds that without scanning the queues), so the caller reclaims first.
+    private func leaseStatement(agent: String, queues: [String], max: Int, leaseFor: TimeInterval, at now: Date,
+                                unlessExpired: Bool) async throws -> [LaunchItem]? {
+        let expires = now.addingTimeInterval(leaseFor)
+        return try await write(inTransaction: false) { connection in
+            let rows = try await connection.query("""
+                WITH expired AS (
+                    SELECT \(unlessExpired)
+                           AND EXISTS (SELECT 1 FROM items e WHERE e.state IN ('leased', 'building', 'running') AND e.lease_expires_at < \(now))
+                           AND (SELECT reclaim_paused_until FROM store_health WHERE id = 1) <= \(now) AS found
+                ), candidates AS (
+                    SELECT c.id, c.priority, c.position FROM unnest(\(Array(Set(queues)).sorted())::text[]) AS wanted (name)
+                    JOIN queues q ON q.name = wanted.name AND NOT q.paused AND NOT (SELECT found FROM expired)
+                    CROSS JOIN LATERAL (
+                        SELECT i.id, i.priority, i.position FROM items i
+                        WHERE i.queue = q.name AND i.state = 'queued'
+                        ORDER BY i.priority, i.position LIMIT \(max) FOR UPDATE SKIP LOCKED) c
+                    ORDER BY c.priority, c.position LIMIT \(max)
+                ), leased AS (
+                    UPDATE items i SET state = 'leased', agent_id = \(agent), attempts = i.attempts + 1, lease_expires_at = \(expires),
+                                       exit_code = NULL, progress = NULL, building_at = NULL, running_at = NULL, leased_at = \(now),
+                                       updated_at = \(now), reclaimed_from = NULL
+                    FROM candidates c WHERE i.id = c.id
+                    RETURNING \(unescaped: PostgresRows.itemSelection), c.priority AS rank, c.position
+                )
+                SELECT leased.*, expired.found FROM expired LEFT JOIN leased ON true ORDER BY leased.rank, leased.position
+                """, logger: self.logger)
+            var leased: [LaunchItem] = []
+            var expired = false
+            for try await row in rows {
+                let columns = row.makeRandomAccess()
+                expired = try columns[25].decode(Bool.self)
+                // The one row of a lease that found nothing has NULL item columns.
+                guard try columns[0].decode(String?.self) != nil else { continue }
+                leased.append(try PostgresRows.item(row))
+            }
+            return expired ? nil : leased
+        }
     }
 
     public func heartbeat(agent: String, attempts: [ItemAttempt], leaseFor: TimeInterval) async throws -> HeartbeatReply {
@@ -92,7 +119,10 @@ extension PostgresBackend {
 
     @discardableResult
     public func reclaimExpiredLeases() async throws -> [LaunchItem] {
-        let now = self.now
+        try await reclaimExpiredLeases(at: now)
+    }
+
+    private func reclaimExpiredLeases(at now: Date) async throws -> [LaunchItem] {
         let reclaimed = try await write { connection in try await Self.reclaimExpired(connection, now: now, logger: self.logger) }
         if !reclaimed.isEmpty { announcements.announce(.work) }
         return reclaimed

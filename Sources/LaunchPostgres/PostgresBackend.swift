@@ -84,13 +84,17 @@ public final class PostgresBackend: LaunchBackend {
     /// What stalls writes here (and so may have kept agents from heartbeating) is the database out of reach, seen as
     /// failures, or every connection of the pool busy, seen as a long wait for one the pool already had. No lock
     /// serialises writers as in SQLite, so the time a write itself takes says only how busy the machine is.
+    ///
+    /// `inTransaction: false` is for a body of one statement, which PostgreSQL runs as a transaction of its own: two
+    /// round trips (BEGIN, COMMIT) fewer, which is most of what a lease costs.
     @discardableResult
-    func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func write<T: Sendable>(inTransaction: Bool = true,
+                            _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         var retries = 0
         while true {
             let asked = ContinuousClock.now
             do {
-                return try await transaction("BEGIN") { connection, leased in
+                return try await transaction(inTransaction ? "BEGIN" : nil) { connection, leased in
                     let reused = !self.knownConnections.withLock { $0.insert(connection.id).inserted }
                     if self.stalls.stalled(waited: reused ? leased - asked : .zero) {
                         try await self.noteStall(connection)
@@ -117,12 +121,13 @@ public final class PostgresBackend: LaunchBackend {
     }
 
     /// `body` between `begin` and COMMIT on one pooled connection, told when the connection was had; rolled back when it
-    /// throws.
-    private func transaction<T: Sendable>(_ begin: PostgresQuery,
+    /// throws. Without `begin`, `body` alone (its statements commit each by itself).
+    private func transaction<T: Sendable>(_ begin: PostgresQuery?,
                                           _ body: @escaping @Sendable (PostgresConnection, ContinuousClock.Instant) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
             let leased = ContinuousClock.now
             return try await self.closedConnections.run(on: connection, location: self.postgres) {
+                guard let begin else { return try await body(connection, leased) }
                 try await connection.query(begin, logger: self.logger)
                 do {
                     let value = try await body(connection, leased)

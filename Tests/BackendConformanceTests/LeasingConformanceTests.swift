@@ -156,4 +156,43 @@ import Testing
         let back = try await store.backend.reportState(attempt, to: .queued, exitCode: nil, error: nil)
         #expect(back.state == .queued && back.attempts == 0 && back.agentID == nil)
     }
+
+    /// Each backend writes a lease and its reports in its own way (PostgreSQL leases in one SQL statement, and writes
+    /// concurrent reports together); what they set must be what the lifecycle rules decide, also for a second attempt
+    /// whose first left times, an exit code and progress behind.
+    @Test(arguments: BackendKind.allCases) func leasesAndReportsSetWhatTheLifecycleRulesDecide(_ kind: BackendKind) async throws {
+        guard let store = try await BackendFixture(kind) else { return }
+        try await store.makeJob()
+        try await store.makeQueue("q")
+        let id = try await store.enqueue("q")[0].id
+        for agent in ["a", "b"] {
+            let before = try await store.backend.item(id: id)
+            let leased = try #require(try await store.backend.lease(agent: agent, queues: ["q"], max: 2, leaseFor: 60).first)
+            #expect(leased == (try ItemLifecycle.lease(before, to: agent, at: store.clock.now, for: 60)))
+            #expect(try await store.backend.item(id: id) == leased)
+            let attempt = try #require(leased.currentAttempt)
+            var current = leased
+            for state in [ItemState.building, .running] {
+                store.clock.advance(1)
+                let reported = try await store.backend.reportState(attempt, to: state, exitCode: nil, error: nil)
+                current = try ItemLifecycle.report(StoredItem(current), from: attempt, to: state, exitCode: nil, error: nil, at: store.clock.now).item
+                #expect(reported == current)
+            }
+            try await store.backend.reportProgress(attempt, phase: "epoch", current: 1, total: 4, message: "")
+            if agent == "a" {
+                // The first attempt's lease runs out: the item goes back with this attempt's times and progress.
+                store.clock.advance(61)
+                #expect(try await store.backend.reclaimExpiredLeases().map(\.id) == [id])
+            } else {
+                store.clock.advance(1)
+                let done = try await store.backend.reportState(attempt, to: .failed, exitCode: 2, error: "exit status 2")
+                let progressed = try await store.backend.item(id: id)
+                current = try ItemLifecycle.report(StoredItem(current), from: attempt, to: .failed, exitCode: 2, error: "exit status 2",
+                                                   at: store.clock.now).item
+                current.progress = progressed.progress
+                #expect(done == current)
+                #expect(progressed == current)
+            }
+        }
+    }
 }
