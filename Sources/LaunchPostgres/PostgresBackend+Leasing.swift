@@ -93,31 +93,6 @@ extension PostgresBackend {
     }
 
     @discardableResult
-    public func reportState(_ attempt: ItemAttempt, to state: ItemState, exitCode: Int?, error: String?) async throws -> LaunchItem {
-        let now = self.now
-        let item = try await write { connection in
-            let stored = try await Self.storedItem(attempt.item, locking: true, connection, logger: self.logger)
-            let result = try ItemLifecycle.report(stored, from: attempt, to: state, exitCode: exitCode, error: error, at: now)
-            if case .changed(let next) = result {
-                // As in the embedded store: each attempt's log begins with the line that names it, written with the
-                // attempt's first move into its work rather than with its lease, the write every agent contends for.
-                let starts = stored.item.state == .leased && (next.item.state == .building || next.item.state == .running)
-                if starts {
-                    let holder = try await connection.query("SELECT name, host FROM agents WHERE id = \(attempt.agent)", logger: self.logger)
-                        .decode((String, String).self).first { _ in true }
-                    try await Self.appendAgentLine(AttemptLog.started(number: attempt.number, of: next.item.maxAttempts,
-                                                                      agent: holder?.0 ?? attempt.agent, host: holder?.1 ?? "?"),
-                                                   item: attempt.item, at: now, connection, logger: self.logger)
-                }
-                try await Self.persist(next, connection, loggedLines: starts ? 1 : 0, logger: self.logger)
-            }
-            return result.item
-        }
-        announcements.announce(item.state == .queued ? .work : .change)
-        return item
-    }
-
-    @discardableResult
     public func reclaimExpiredLeases() async throws -> [LaunchItem] {
         try await reclaimExpiredLeases(at: now)
     }

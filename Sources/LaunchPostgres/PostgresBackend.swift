@@ -24,6 +24,8 @@ public final class PostgresBackend: LaunchBackend {
     /// Tells the other servers on this database of this one's writes, and this one of theirs.
     public let announcements: PostgresAnnouncements
     let closedConnections: ClosedConnectionWatch
+    /// Agents' reports, written together when they come together.
+    let reports: ReportCommits
 
     public var location: String { postgres.description }
     public var readOnlyReason: String? { nil }
@@ -50,6 +52,11 @@ public final class PostgresBackend: LaunchBackend {
         self.logger = logger
         stalls = StallWatch(longWait: stallWait)
         closedConnections = ClosedConnectionWatch(logger: logger)
+        // At most a quarter of the connections write reports (four of a server's sixteen), the rest are for leases and
+        // reads; under load a writer's batch grows rather than its turn waiting for a connection.
+        reports = ReportCommits(writers: connections / 4) {
+            LaunchError.unavailable("the PostgreSQL backend at \(location.description) has shut down; try again")
+        }
         announcements = PostgresAnnouncements(location: location, closedConnections: closedConnections, logger: logger)
     }
 
@@ -60,6 +67,7 @@ public final class PostgresBackend: LaunchBackend {
             group.addTask { await self.client.run() }
             group.addTask { await self.closedConnections.watch() }
             group.addTask { await self.announcements.run(publishingOn: self.client) }
+            group.addTask { await self.reports.run { await self.writeReports($0) } }
         }
     }
 

@@ -127,4 +127,50 @@ import Testing
         #expect(entries[2].outcome == nil && entries[2].host == "node-a")
         #expect(try await store.backend.item(id: item.id).droppedLogLines == 0)
     }
+
+    /// Reports that come at once (PostgreSQL writes them in one transaction): each gets its own answer, one the rules
+    /// refuse fails alone, and each attempt's log begins with its one line.
+    @Test(arguments: BackendKind.allCases) func reportsThatComeTogetherEachGetTheirOwnAnswer(_ kind: BackendKind) async throws {
+        guard let store = try await BackendFixture(kind) else { return }
+        try await store.makeJob()
+        try await store.makeQueue("q")
+        let ids = try await store.enqueue("q", count: 24).map(\.id)
+        var attempts: [ItemAttempt] = []
+        for agent in ["a", "b", "c"] {
+            attempts += try await store.backend.lease(agent: agent, queues: ["q"], max: 8, leaseFor: 60).compactMap(\.currentAttempt)
+        }
+        #expect(Set(attempts.map(\.item)) == Set(ids))
+        let backend = store.backend
+        // Each item reported running and then succeeded, beside a refused report of a made-up attempt on it.
+        let outcomes = try await withThrowingTaskGroup(of: (String, ItemState, Bool).self) { group in
+            for attempt in attempts {
+                group.addTask {
+                    let intruder = ItemAttempt(item: attempt.item, agent: "intruder", number: attempt.number)
+                    async let refused: Result<LaunchItem, any Error> = {
+                        do { return .success(try await backend.reportState(intruder, to: .failed, exitCode: 1, error: nil)) } catch { return .failure(error) }
+                    }()
+                    let running = try await backend.reportState(attempt, to: .running, exitCode: nil, error: nil)
+                    #expect(running.state == .running && running.id == attempt.item)
+                    let done = try await backend.reportState(attempt, to: .succeeded, exitCode: 0, error: nil)
+                    let wasRefused: Bool
+                    // Refused is what counts (a conflict alone, but through HTTP on a machine busy with the whole suite the
+                    // client may give up on a slow reply first); that it changed nothing is checked on the items below.
+                    if case .failure = await refused { wasRefused = true } else { wasRefused = false }
+                    return (done.id, done.state, wasRefused)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.count == ids.count)
+        for (id, state, refused) in outcomes {
+            #expect(state == .succeeded, "\(id)")
+            #expect(refused, "the intruder's report on \(id) was taken")
+        }
+        for attempt in attempts {
+            let item = try await backend.item(id: attempt.item)
+            #expect(item.state == .succeeded && item.exitCode == 0 && item.agentID == attempt.agent)
+            let lines = try await backend.logs(itemID: attempt.item, tail: nil).map(\.text)
+            #expect(lines.count == 1 && lines[0].contains(attempt.agent), "\(lines)")
+        }
+    }
 }

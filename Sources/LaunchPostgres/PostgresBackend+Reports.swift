@@ -1,0 +1,110 @@
+import Foundation
+import LaunchAPI
+import LaunchModel
+import Logging
+import PostgresNIO
+
+extension PostgresBackend {
+    /// Written with the reports that arrive meanwhile, in one transaction (`ReportCommits`).
+    @discardableResult
+    public func reportState(_ attempt: ItemAttempt, to state: ItemState, exitCode: Int?, error: String?) async throws -> LaunchItem {
+        let item = try await reports.submit(ReportCommits.Report(attempt: attempt, state: state, exitCode: exitCode, error: error))
+        announcements.announce(item.state == .queued ? .work : .change)
+        return item
+    }
+
+    /// A batch of reports in one transaction: the items locked in id order (so two batches never deadlock), each
+    /// report decided by `ItemLifecycle.report` on its item as the reports before it in the batch left it, then the
+    /// attempts' first lines and the items written in a statement each. A report the rules refuse fails alone.
+    func writeReports(_ reports: [ReportCommits.Report]) async -> [Result<LaunchItem, any Error>] {
+        let now = self.now
+        do {
+            return try await write { connection in
+                var stored: [String: StoredItem] = [:]
+                for try await row in try await connection.query("""
+                    SELECT \(unescaped: PostgresRows.itemSelection) FROM items i
+                    WHERE i.id = ANY(\(Array(Set(reports.map(\.attempt.item))))) ORDER BY i.id FOR UPDATE
+                    """, logger: self.logger) {
+                    let item = try PostgresRows.storedItem(row)
+                    stored[item.item.id] = item
+                }
+                var outcomes: [Result<LaunchItem, any Error>] = []
+                var changed: [String] = []
+                var loggedLines: [String: Int] = [:]
+                // As in the embedded store: each attempt's log begins with the line that names it, written with the
+                // attempt's first move into its work rather than with its lease, the write every agent contends for.
+                var starts: [(item: LaunchItem, attempt: ItemAttempt)] = []
+                for report in reports {
+                    let id = report.attempt.item
+                    guard let current = stored[id] else {
+                        outcomes.append(.failure(LaunchError.notFound("item \(id) not found")))
+                        continue
+                    }
+                    do {
+                        let result = try ItemLifecycle.report(current, from: report.attempt, to: report.state, exitCode: report.exitCode,
+                                                              error: report.error, at: now)
+                        if case .changed(let next) = result {
+                            if current.item.state == .leased && (next.item.state == .building || next.item.state == .running) {
+                                starts.append((next.item, report.attempt))
+                                loggedLines[id, default: 0] += 1
+                            }
+                            if !changed.contains(id) { changed.append(id) }
+                            stored[id] = next
+                        }
+                        outcomes.append(.success(result.item))
+                    } catch {
+                        outcomes.append(.failure(error))
+                    }
+                }
+                if !starts.isEmpty {
+                    var holders: [String: (name: String, host: String)] = [:]
+                    for try await (id, name, host) in try await connection.query("""
+                        SELECT id, name, host FROM agents WHERE id = ANY(\(Array(Set(starts.map(\.attempt.agent)))))
+                        """, logger: self.logger).decode((String, String, String).self) {
+                        holders[id] = (name, host)
+                    }
+                    let lines = starts.map { start in
+                        let holder = holders[start.attempt.agent]
+                        return AttemptLog.started(number: start.attempt.number, of: start.item.maxAttempts,
+                                                  agent: holder?.name ?? start.attempt.agent, host: holder?.host ?? "?")
+                    }
+                    try await connection.query("""
+                        INSERT INTO item_logs (item_id, stream, at, line)
+                        SELECT item, 'agent', \(now), line FROM unnest(\(starts.map(\.item.id)), \(lines)) WITH ORDINALITY AS started (item, line, ordinal)
+                        ORDER BY ordinal
+                        """, logger: self.logger)
+                }
+                try await Self.persist(changed.map { (stored[$0]!, loggedLines[$0] ?? 0) }, connection, logger: self.logger)
+                return outcomes
+            }
+        } catch {
+            return reports.map { _ in .failure(error) }
+        }
+    }
+
+    /// What the lifecycle rules decided for several items, in one statement (one `persist` each would be a round
+    /// trip each). The rows come as JSON (`PersistedItem`), which holds the NULLs arrays here cannot; times as whole
+    /// microseconds since 2000, PostgreSQL's own unit, so none moves by rounding on the way.
+    static func persist(_ rows: [(stored: StoredItem, loggedLines: Int)], _ connection: PostgresConnection, logger: Logger) async throws {
+        if rows.count <= 1 {
+            for row in rows { try await persist(row.stored, connection, loggedLines: row.loggedLines, logger: logger) }
+            return
+        }
+        let batch = String(decoding: try JSONEncoder().encode(rows.map { PersistedItem($0.stored, loggedLines: $0.loggedLines) }), as: UTF8.self)
+        try await connection.query("""
+            UPDATE items SET state = u.state, attempts = u.attempts, agent_id = u.agent_id, reclaimed_from = u.reclaimed_from,
+                             lease_expires_at = \(unescaped: PersistedItem.time("u.lease_expires_at")),
+                             leased_at = \(unescaped: PersistedItem.time("u.leased_at")),
+                             building_at = \(unescaped: PersistedItem.time("u.building_at")),
+                             running_at = \(unescaped: PersistedItem.time("u.running_at")),
+                             finished_at = \(unescaped: PersistedItem.time("u.finished_at")),
+                             updated_at = \(unescaped: PersistedItem.time("u.updated_at")),
+                             exit_code = u.exit_code, error = u.error, log_count = log_count + u.logged_lines
+            FROM json_to_recordset(\(batch)::json) AS u (id text, state text, attempts integer, agent_id text, reclaimed_from text,
+                                                          lease_expires_at bigint, leased_at bigint, building_at bigint, running_at bigint,
+                                                          finished_at bigint, updated_at bigint, exit_code integer, error text,
+                                                          logged_lines integer)
+            WHERE items.id = u.id
+            """, logger: logger)
+    }
+}
