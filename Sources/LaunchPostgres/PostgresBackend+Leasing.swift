@@ -4,63 +4,97 @@ import LaunchModel
 import PostgresNIO
 
 extension PostgresBackend {
-    /// One statement (`leaseStatement`), unless a lease has run out: then, as the embedded store does, the expired
-    /// leases are reclaimed first (their items go back to the head of their queues) and the lease is made after.
+    /// Leases that come together are made together (`leases`, a group commit): one statement for every agent asking
+    /// for the same queues meanwhile (`leaseStatement`), so under load a lease costs PostgreSQL a share of one
+    /// statement's planning and round trip instead of a statement of its own.
     public func lease(agent: String, queues: [String], max: Int, leaseFor: TimeInterval) async throws -> [LaunchItem] {
         guard max > 0, !queues.isEmpty else { return [] }
-        let now = self.now
-        var leased = try await leaseStatement(agent: agent, queues: queues, max: max, leaseFor: leaseFor, at: now, unlessExpired: true)
-        if leased == nil {
-            _ = try await reclaimExpiredLeases(at: now)
-            leased = try await leaseStatement(agent: agent, queues: queues, max: max, leaseFor: leaseFor, at: now, unlessExpired: false)
-        }
-        let items = leased ?? []
+        let items = try await leases.submit(LeaseRequest(agent: agent, queues: queues, max: max, leaseFor: leaseFor))
         if !items.isEmpty { announcements.announce(.change) }
         return items
     }
 
-    /// `ItemLifecycle.lease` as SQL, in one statement, so a lease is one round trip: per open queue, the dispatch
-    /// index (queue, state, priority, position) yields its best `max` in order, skipping rows another lease holds
-    /// locked right now (SKIP LOCKED: no waiting, and no item leased twice); the best `max` of those, highest
-    /// priority first and FIFO within one, become this agent's. The values set are the lifecycle's (the conformance
-    /// suite compares a leased item with `ItemLifecycle.lease` of it).
+    /// A batch of lease requests: those for the same queues in one statement each, in the order they came, unless a
+    /// lease has run out: then, as the embedded store does, the expired leases are reclaimed first (their items go
+    /// back to the head of their queues) and the leases are made after.
+    func writeLeases(_ requests: [LeaseRequest]) async -> [Result<[LaunchItem], any Error>] {
+        let now = self.now
+        var results = [Result<[LaunchItem], any Error>](repeating: .success([]), count: requests.count)
+        var groups: [[String]: [Int]] = [:]
+        var order: [[String]] = []
+        for (index, request) in requests.enumerated() {
+            if groups[request.queues] == nil { order.append(request.queues) }
+            groups[request.queues, default: []].append(index)
+        }
+        for queues in order {
+            let indices = groups[queues]!
+            let group = indices.map { requests[$0] }
+            do {
+                var leased = try await leaseStatement(group, queues: queues, at: now, unlessExpired: true)
+                if leased == nil {
+                    _ = try await reclaimExpiredLeases(at: now)
+                    leased = try await leaseStatement(group, queues: queues, at: now, unlessExpired: false)
+                }
+                for (index, items) in zip(indices, leased ?? []) { results[index] = .success(items) }
+            } catch {
+                for index in indices { results[index] = .failure(error) }
+            }
+        }
+        return results
+    }
+
+    /// `ItemLifecycle.lease` as SQL, for several agents asking for the same queues, in one statement, so a lease is
+    /// one round trip: per open queue, the dispatch index (queue, state, priority, position) yields its best in order,
+    /// skipping rows another lease holds locked right now (SKIP LOCKED: no waiting, and no item leased twice); the best
+    /// of those, highest priority first and FIFO within one, fill the requests' slots in the order the requests came
+    /// (the first request's `max` slots first). The values set are the lifecycle's (the conformance suite compares a
+    /// leased item with `ItemLifecycle.lease` of it). One list of items per request, in order.
     ///
     /// `unlessExpired`: nil, leasing nothing, when a lease has run out and reclaims are not paused (the in-flight
     /// index finds that without scanning the queues), so the caller reclaims first.
-    private func leaseStatement(agent: String, queues: [String], max: Int, leaseFor: TimeInterval, at now: Date,
-                                unlessExpired: Bool) async throws -> [LaunchItem]? {
-        let expires = now.addingTimeInterval(leaseFor)
+    private func leaseStatement(_ requests: [LeaseRequest], queues: [String], at now: Date,
+                                unlessExpired: Bool) async throws -> [[LaunchItem]]? {
+        let agents = requests.map(\.agent)
+        let maxima = requests.map(\.max)
+        let expiries = requests.map { now.addingTimeInterval($0.leaseFor) }
+        let total = maxima.reduce(0, +)
         return try await write(inTransaction: false) { connection in
             let rows = try await connection.query("""
                 WITH expired AS (
                     SELECT \(unlessExpired)
                            AND EXISTS (SELECT 1 FROM items e WHERE e.state IN ('leased', 'building', 'running') AND e.lease_expires_at < \(now))
                            AND (SELECT reclaim_paused_until FROM store_health WHERE id = 1) <= \(now) AS found
+                ), slots AS (
+                    SELECT r.agent, r.expires, r.ordinal, row_number() OVER (ORDER BY r.ordinal, n.n) AS slot
+                    FROM unnest(\(agents)::text[], \(maxima)::bigint[], \(expiries)::timestamptz[]) WITH ORDINALITY AS r (agent, max, expires, ordinal)
+                    CROSS JOIN LATERAL generate_series(1, r.max) AS n (n)
                 ), candidates AS (
-                    SELECT c.id, c.priority, c.position FROM unnest(\(Array(Set(queues)).sorted())::text[]) AS wanted (name)
+                    SELECT c.id, c.priority, c.position FROM unnest(\(queues)::text[]) AS wanted (name)
                     JOIN queues q ON q.name = wanted.name AND NOT q.paused AND NOT (SELECT found FROM expired)
                     CROSS JOIN LATERAL (
                         SELECT i.id, i.priority, i.position FROM items i
                         WHERE i.queue = q.name AND i.state = 'queued'
-                        ORDER BY i.priority, i.position LIMIT \(max) FOR UPDATE SKIP LOCKED) c
-                    ORDER BY c.priority, c.position LIMIT \(max)
+                        ORDER BY i.priority, i.position LIMIT \(total) FOR UPDATE SKIP LOCKED) c
+                    ORDER BY c.priority, c.position LIMIT \(total)
+                ), ranked AS (
+                    SELECT id, priority, position, row_number() OVER (ORDER BY priority, position) AS slot FROM candidates
                 ), leased AS (
-                    UPDATE items i SET state = 'leased', agent_id = \(agent), attempts = i.attempts + 1, lease_expires_at = \(expires),
+                    UPDATE items i SET state = 'leased', agent_id = s.agent, attempts = i.attempts + 1, lease_expires_at = s.expires,
                                        exit_code = NULL, progress = NULL, building_at = NULL, running_at = NULL, leased_at = \(now),
                                        updated_at = \(now), reclaimed_from = NULL
-                    FROM candidates c WHERE i.id = c.id
-                    RETURNING \(unescaped: PostgresRows.itemSelection), c.priority AS rank, c.position
+                    FROM ranked c JOIN slots s ON s.slot = c.slot WHERE i.id = c.id
+                    RETURNING \(unescaped: PostgresRows.itemSelection), c.priority AS rank, c.position, s.ordinal
                 )
-                SELECT leased.*, expired.found FROM expired LEFT JOIN leased ON true ORDER BY leased.rank, leased.position
+                SELECT leased.*, expired.found FROM expired LEFT JOIN leased ON true ORDER BY leased.ordinal, leased.rank, leased.position
                 """, logger: self.logger)
-            var leased: [LaunchItem] = []
+            var leased = [[LaunchItem]](repeating: [], count: requests.count)
             var expired = false
             for try await row in rows {
                 let columns = row.makeRandomAccess()
-                expired = try columns[25].decode(Bool.self)
+                expired = try columns[26].decode(Bool.self)
                 // The one row of a lease that found nothing has NULL item columns.
-                guard try columns[0].decode(String?.self) != nil else { continue }
-                leased.append(try PostgresRows.item(row))
+                guard let ordinal = try columns[25].decode(Int?.self) else { continue }
+                leased[ordinal - 1].append(try PostgresRows.item(row))
             }
             return expired ? nil : leased
         }

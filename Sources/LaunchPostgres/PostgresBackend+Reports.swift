@@ -5,10 +5,10 @@ import Logging
 import PostgresNIO
 
 extension PostgresBackend {
-    /// Written with the reports that arrive meanwhile, in one transaction (`ReportCommits`).
+    /// Written with the reports that arrive meanwhile, in one transaction (`reports`, a group commit).
     @discardableResult
     public func reportState(_ attempt: ItemAttempt, to state: ItemState, exitCode: Int?, error: String?) async throws -> LaunchItem {
-        let item = try await reports.submit(ReportCommits.Report(attempt: attempt, state: state, exitCode: exitCode, error: error))
+        let item = try await reports.submit(ItemReport(attempt: attempt, state: state, exitCode: exitCode, error: error))
         announcements.announce(item.state == .queued ? .work : .change)
         return item
     }
@@ -16,17 +16,24 @@ extension PostgresBackend {
     /// A batch of reports in one transaction: the items locked in id order (so two batches never deadlock), each
     /// report decided by `ItemLifecycle.report` on its item as the reports before it in the batch left it, then the
     /// attempts' first lines and the items written in a statement each. A report the rules refuse fails alone.
-    func writeReports(_ reports: [ReportCommits.Report]) async -> [Result<LaunchItem, any Error>] {
+    func writeReports(_ reports: [ItemReport]) async -> [Result<LaunchItem, any Error>] {
         let now = self.now
         do {
             return try await write { connection in
                 var stored: [String: StoredItem] = [:]
+                // The holder's name and host, for an attempt's first line, come with its item: a report the rules
+                // accept is from the agent that holds the item.
+                var holders: [String: (name: String, host: String)] = [:]
                 for try await row in try await connection.query("""
-                    SELECT \(unescaped: PostgresRows.itemSelection) FROM items i
-                    WHERE i.id = ANY(\(Array(Set(reports.map(\.attempt.item))))) ORDER BY i.id FOR UPDATE
+                    SELECT \(unescaped: PostgresRows.itemSelection), a.name, a.host FROM items i LEFT JOIN agents a ON a.id = i.agent_id
+                    WHERE i.id = ANY(\(Array(Set(reports.map(\.attempt.item))))) ORDER BY i.id FOR UPDATE OF i
                     """, logger: self.logger) {
                     let item = try PostgresRows.storedItem(row)
                     stored[item.item.id] = item
+                    let columns = row.makeRandomAccess()
+                    if let agent = item.item.agentID, let name = try columns[23].decode(String?.self), let host = try columns[24].decode(String?.self) {
+                        holders[agent] = (name, host)
+                    }
                 }
                 var outcomes: [Result<LaunchItem, any Error>] = []
                 var changed: [String] = []
@@ -57,12 +64,6 @@ extension PostgresBackend {
                     }
                 }
                 if !starts.isEmpty {
-                    var holders: [String: (name: String, host: String)] = [:]
-                    for try await (id, name, host) in try await connection.query("""
-                        SELECT id, name, host FROM agents WHERE id = ANY(\(Array(Set(starts.map(\.attempt.agent)))))
-                        """, logger: self.logger).decode((String, String, String).self) {
-                        holders[id] = (name, host)
-                    }
                     let lines = starts.map { start in
                         let holder = holders[start.attempt.agent]
                         return AttemptLog.started(number: start.attempt.number, of: start.item.maxAttempts,

@@ -25,7 +25,9 @@ public final class PostgresBackend: LaunchBackend {
     public let announcements: PostgresAnnouncements
     let closedConnections: ClosedConnectionWatch
     /// Agents' reports, written together when they come together.
-    let reports: ReportCommits
+    let reports: GroupCommit<ItemReport, LaunchItem>
+    /// Agents' leases, made together when they come together.
+    let leases: GroupCommit<LeaseRequest, [LaunchItem]>
 
     public var location: String { postgres.description }
     public var readOnlyReason: String? { nil }
@@ -52,11 +54,14 @@ public final class PostgresBackend: LaunchBackend {
         self.logger = logger
         stalls = StallWatch(longWait: stallWait)
         closedConnections = ClosedConnectionWatch(logger: logger)
-        // At most a quarter of the connections write reports (four of a server's sixteen), the rest are for leases and
-        // reads; under load a writer's batch grows rather than its turn waiting for a connection.
-        reports = ReportCommits(writers: connections / 4) {
+        // At most a quarter of the connections write reports (four of a server's sixteen) and a quarter make leases,
+        // the rest are for reads and other writes; under load a writer's batch grows rather than its turn waiting
+        // for a connection.
+        let shutDown = { @Sendable () -> any Error in
             LaunchError.unavailable("the PostgreSQL backend at \(location.description) has shut down; try again")
         }
+        reports = GroupCommit(writers: connections / 4, largestBatch: 256, unavailable: shutDown)
+        leases = GroupCommit(writers: connections / 4, largestBatch: 64, unavailable: shutDown)
         announcements = PostgresAnnouncements(location: location, closedConnections: closedConnections, logger: logger)
     }
 
@@ -68,6 +73,7 @@ public final class PostgresBackend: LaunchBackend {
             group.addTask { await self.closedConnections.watch() }
             group.addTask { await self.announcements.run(publishingOn: self.client) }
             group.addTask { await self.reports.run { await self.writeReports($0) } }
+            group.addTask { await self.leases.run { await self.writeLeases($0) } }
         }
     }
 

@@ -65,16 +65,23 @@ struct APIRoutes: Sendable {
             default:
                 var query: [String: String] = [:]
                 for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+                let tooLarge = LaunchError.invalidInput("request body larger than \(server.options.maximumBodyBytes) bytes")
+                // A declared length past the limit is refused before a byte of it is read (the rest is discarded
+                // unread by the HTTP server); a chunked body is read up to the limit.
+                if let declared = request.headers[.contentLength].flatMap(Int.init), declared > server.options.maximumBodyBytes {
+                    throw tooLarge
+                }
                 let body: ByteBuffer
                 do {
                     body = try await request.collectBody(upTo: server.options.maximumBodyBytes)
                 } catch {
-                    throw LaunchError.invalidInput("request body larger than \(server.options.maximumBodyBytes) bytes")
+                    throw tooLarge
                 }
                 let call = APICall(operation: operation, token: token, parameters: parameters, query: query, body: Data(body.readableBytesView))
                 // A long poll is given its wait on top of the timeout (a lease's wait is in its body, so the most).
                 let waiting = operation == .lease ? server.options.maximumWait : ((try? call.wait(cap: server.options.maximumWait)) ?? .zero)
-                let reply = try await withTimeout(server.options.requestTimeout + waiting) {
+                let limit = server.options.requestTimeout + waiting
+                let reply = try await withTimeout(limit, timedOut: { LaunchError.unavailable("the request took longer than \(limit); try again") }) {
                     try await server.handler.handle(call)
                 }
                 var headers: HTTPFields = [.contentType: "application/json"]
@@ -94,21 +101,6 @@ struct APIRoutes: Sendable {
             "status": "\(response.status.code)", "us": "\(microseconds)", "token": "\(tokenName)",
         ])
         return response
-    }
-
-    func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw LaunchError.unavailable("the request took longer than \(limit); try again")
-            }
-            return value
-        }
     }
 
     func blob(_ operation: APIOperation, digest: String, request: Request) async throws -> Response {

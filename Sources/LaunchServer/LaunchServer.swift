@@ -20,7 +20,7 @@ public struct ServerOptions: Sendable {
     /// PEM files; both or neither.
     public var tlsCertificate: String?
     public var tlsKey: String?
-    /// A JSON body larger than this is refused with 413: a batch of 10,000 enqueues is about 2 MiB.
+    /// A JSON body larger than this is refused (400, invalid input): a batch of 10,000 enqueues is about 2 MiB.
     public var maximumBodyBytes = 8 << 20
     public var maximumBlobBytes: Int64 = 2 << 30
     /// A request (besides the wait it asked for) that takes longer is answered 503, transient.

@@ -65,6 +65,41 @@ import Testing
         #expect(Set(all).count == 400)
     }
 
+    /// Leases asked for at once (a backend may make them together, as PostgreSQL's does): each gets at most what it
+    /// asked for, in priority and FIFO order, from the queues it named; none is given an item another got.
+    @Test(arguments: BackendKind.allCases) func leasesThatComeTogetherEachGetTheirOwnItems(_ kind: BackendKind) async throws {
+        guard let store = try await BackendFixture(kind) else { return }
+        try await store.makeJob()
+        try await store.makeQueue("q")
+        try await store.makeQueue("p")
+        var order: [String: Int] = [:]
+        for (index, item) in try await (store.enqueue("q", .low, count: 10) + store.enqueue("q", .high, count: 10)
+                                        + store.enqueue("p", .normal, count: 10) + store.enqueue("q", .normal, count: 10)).enumerated() {
+            order[item.id] = index
+        }
+        let backend = store.backend
+        let asked = (0..<16).map { index in (agent: "agent-\(index)", queues: index % 2 == 0 ? ["q"] : ["p", "q"], max: 1 + index % 4) }
+        let leased = try await withThrowingTaskGroup(of: (Int, [LaunchItem]).self) { group in
+            for (index, request) in asked.enumerated() {
+                group.addTask { (index, try await backend.lease(agent: request.agent, queues: request.queues, max: request.max, leaseFor: 60)) }
+            }
+            return try await group.reduce(into: [Int: [LaunchItem]]()) { $0[$1.0] = $1.1 }
+        }
+        var seen = Set<String>()
+        for (index, request) in asked.enumerated() {
+            let items = leased[index] ?? []
+            #expect(items.count <= request.max, "\(request.agent) asked for \(request.max), got \(items.count)")
+            for item in items {
+                #expect(seen.insert(item.id).inserted, "\(item.id) leased twice")
+                #expect(request.queues.contains(item.queue) && item.agentID == request.agent && item.state == .leased && item.attempts == 1)
+            }
+            let ranks = items.map { $0.priority.rank * 1_000 + (order[$0.id] ?? -1) }
+            #expect(ranks == ranks.sorted(), "\(request.agent)'s items are not in priority and FIFO order")
+        }
+        // 40 slots asked for 40 items: whatever the order the requests were taken in, each found what was left.
+        #expect(seen.count == asked.map(\.max).reduce(0, +))
+    }
+
     @Test(arguments: BackendKind.allCases) func expiredLeaseReturnsItemToTheHeadOfItsQueue(_ kind: BackendKind) async throws {
         guard let store = try await BackendFixture(kind) else { return }
         try await store.makeJob()

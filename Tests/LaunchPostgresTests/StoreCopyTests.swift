@@ -26,9 +26,11 @@ import TestSupport
         _ = try await store.setQueuePaused(name: "cpu", paused: true)
 
         let now = Date()
+        // Heartbeats dated a day ahead: a read shows an agent whose heartbeat is 30 s old as lost, and on two cores
+        // busy with the whole suite the reads before and after the copy have been more than 30 s apart.
         for (id, name) in [("agent-a", "gpu-box"), ("agent-b", "laptop")] {
             try await store.registerAgent(Agent(id: id, name: name, host: "\(name).lab", queues: ["gpu"], maxJobs: 2, version: "1.0",
-                                                startedAt: now, lastHeartbeat: now,
+                                                startedAt: now, lastHeartbeat: now.addingTimeInterval(86_400),
                                                 environment: AgentEnvironment(hostname: "\(name).lab", cpuCount: 8, pid: 42, queues: ["gpu"])))
         }
         _ = try await store.requestAgentStop("laptop")

@@ -35,7 +35,8 @@ final class ServerFixture: Sendable {
         var error: ErrorBody? { try? WireCoding.decoder.decode(ErrorBody.self, from: body) }
     }
 
-    func request(_ method: HTTPMethod, _ path: String, token: String?, body: Data? = nil, contentType: String = "application/json") async throws -> Reply {
+    func request(_ method: HTTPMethod, _ path: String, token: String?, body: Data? = nil, contentType: String = "application/json",
+                 timeout: TimeAmount = .seconds(30)) async throws -> Reply {
         var request = HTTPClientRequest(url: server.url + path)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -43,7 +44,7 @@ final class ServerFixture: Sendable {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 64 << 20)
         return Reply(status: Int(response.status.code), body: Data(bytes.readableBytesView))
     }
