@@ -79,7 +79,10 @@ extension PostgresBackend {
     /// when none was. Transaction ids are the cluster's, and the snapshot's own `xmin` would wait for a writer of any
     /// database (a CREATE DATABASE takes a second); those known to be another database's (their backend says so in
     /// pg_stat_activity) cannot have written here and are left out. An unknown one (a prepared transaction, a backend
-    /// whose database is hidden) counts as ours: that can only delay rows, never skip one.
+    /// whose database is hidden) counts as ours: that can only delay rows, never skip one. pg_stat_activity shows a
+    /// role the transaction ids of its own sessions only, unless it has `pg_read_all_stats`: without that, an
+    /// autovacuum worker's ANALYZE in another database (seconds, under load) delays every read here, so the role
+    /// the servers use should have it (`scripts/postgres-local` grants it).
     static func fence(_ connection: PostgresConnection, logger: Logger) async throws -> Int64 {
         try await connection.query("""
             SELECT COALESCE(
