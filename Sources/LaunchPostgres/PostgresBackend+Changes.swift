@@ -122,6 +122,19 @@ extension PostgresBackend {
                     .collect(String.self).joined(separator: "\n")
             }
         }
+        // The lease's plan is made once per connection and kept (`launchdeck_lease` forces the generic plan): the
+        // one made without the queue's name or the limit must use the dispatch index too.
+        plans["lease (generic plan)"] = try await write { connection in
+            try await connection.query("SET LOCAL plan_cache_mode = force_generic_plan", logger: self.logger)
+            try await connection.query(PostgresQuery(unsafeSQL: """
+                PREPARE launchdeck_explained_lease (text, bigint) AS SELECT \(PostgresRows.itemSelection) FROM items i
+                WHERE i.queue = $1 AND i.state = 'queued' ORDER BY i.priority, i.position LIMIT $2 FOR UPDATE SKIP LOCKED
+                """), logger: self.logger)
+            let plan = try await connection.query("EXPLAIN EXECUTE launchdeck_explained_lease ('q', 8)", logger: self.logger)
+                .collect(String.self).joined(separator: "\n")
+            try await connection.query("DEALLOCATE launchdeck_explained_lease", logger: self.logger)
+            return plan
+        }
         return plans
     }
 }

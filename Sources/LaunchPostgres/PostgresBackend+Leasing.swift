@@ -43,57 +43,21 @@ extension PostgresBackend {
         return results
     }
 
-    /// `ItemLifecycle.lease` as SQL, for several agents asking for the same queues, in one statement, so a lease is
-    /// one round trip: per open queue, the dispatch index (queue, state, priority, position) yields its best in order,
-    /// skipping rows another lease holds locked right now (SKIP LOCKED: no waiting, and no item leased twice); the best
-    /// of those, highest priority first and FIFO within one, fill the requests' slots in the order the requests came
-    /// (the first request's `max` slots first). The values set are the lifecycle's (the conformance suite compares a
-    /// leased item with `ItemLifecycle.lease` of it). One list of items per request, in order.
-    ///
-    /// `unlessExpired`: nil, leasing nothing, when a lease has run out and reclaims are not paused (the in-flight
-    /// index finds that without scanning the queues), so the caller reclaims first.
+    /// `LeaseStatement` for several agents asking for the same queues: one round trip for them all. One list of items
+    /// per request, in order; nil, leasing nothing, when `unlessExpired` and a lease has run out (the in-flight index
+    /// finds that without scanning the queues), so the caller reclaims first.
     private func leaseStatement(_ requests: [LeaseRequest], queues: [String], at now: Date,
                                 unlessExpired: Bool) async throws -> [[LaunchItem]]? {
-        let agents = requests.map(\.agent)
-        let maxima = requests.map(\.max)
-        let expiries = requests.map { now.addingTimeInterval($0.leaseFor) }
-        let total = maxima.reduce(0, +)
+        let statement = LeaseStatement(unlessExpired: unlessExpired, now: now, agents: requests.map(\.agent), maxima: requests.map(\.max),
+                                       expiries: requests.map { now.addingTimeInterval($0.leaseFor) }, queues: queues)
         return try await write(inTransaction: false) { connection in
-            let rows = try await connection.query("""
-                WITH expired AS (
-                    SELECT \(unlessExpired)
-                           AND EXISTS (SELECT 1 FROM items e WHERE e.state IN ('leased', 'building', 'running') AND e.lease_expires_at < \(now))
-                           AND (SELECT reclaim_paused_until FROM store_health WHERE id = 1) <= \(now) AS found
-                ), slots AS (
-                    SELECT r.agent, r.expires, r.ordinal, row_number() OVER (ORDER BY r.ordinal, n.n) AS slot
-                    FROM unnest(\(agents)::text[], \(maxima)::bigint[], \(expiries)::timestamptz[]) WITH ORDINALITY AS r (agent, max, expires, ordinal)
-                    CROSS JOIN LATERAL generate_series(1, r.max) AS n (n)
-                ), candidates AS (
-                    SELECT c.id, c.priority, c.position FROM unnest(\(queues)::text[]) AS wanted (name)
-                    JOIN queues q ON q.name = wanted.name AND NOT q.paused AND NOT (SELECT found FROM expired)
-                    CROSS JOIN LATERAL (
-                        SELECT i.id, i.priority, i.position FROM items i
-                        WHERE i.queue = q.name AND i.state = 'queued'
-                        ORDER BY i.priority, i.position LIMIT \(total) FOR UPDATE SKIP LOCKED) c
-                    ORDER BY c.priority, c.position LIMIT \(total)
-                ), ranked AS (
-                    SELECT id, priority, position, row_number() OVER (ORDER BY priority, position) AS slot FROM candidates
-                ), leased AS (
-                    UPDATE items i SET state = 'leased', agent_id = s.agent, attempts = i.attempts + 1, lease_expires_at = s.expires,
-                                       exit_code = NULL, progress = NULL, building_at = NULL, running_at = NULL, leased_at = \(now),
-                                       updated_at = \(now), reclaimed_from = NULL
-                    FROM ranked c JOIN slots s ON s.slot = c.slot WHERE i.id = c.id
-                    RETURNING \(unescaped: PostgresRows.itemSelection), c.priority AS rank, c.position, s.ordinal
-                )
-                SELECT leased.*, expired.found FROM expired LEFT JOIN leased ON true ORDER BY leased.ordinal, leased.rank, leased.position
-                """, logger: self.logger)
             var leased = [[LaunchItem]](repeating: [], count: requests.count)
             var expired = false
-            for try await row in rows {
+            for try await row in try await connection.execute(statement, logger: self.logger) {
                 let columns = row.makeRandomAccess()
-                expired = try columns[26].decode(Bool.self)
+                expired = try columns[LeaseStatement.foundColumn].decode(Bool.self)
                 // The one row of a lease that found nothing has NULL item columns.
-                guard let ordinal = try columns[25].decode(Int?.self) else { continue }
+                guard let ordinal = try columns[LeaseStatement.ordinalColumn].decode(Int?.self) else { continue }
                 leased[ordinal - 1].append(try PostgresRows.item(row))
             }
             return expired ? nil : leased
@@ -178,20 +142,11 @@ extension PostgresBackend {
         throw LaunchError.notFound("item \(id) not found")
     }
 
-    /// Writes what the lifecycle rules decided: every column a lease, report, reclaim or cancel can change;
-    /// `loggedLines` counts lines the same transaction added to the item's log (`appendAgentLine`).
+    /// Writes what the lifecycle rules decided (`PersistItemStatement`); `loggedLines` counts lines the same transaction
+    /// added to the item's log (`appendAgentLine`).
     static func persist(_ stored: StoredItem, _ connection: PostgresConnection, clearingProgress: Bool = false, loggedLines: Int = 0,
                         logger: Logger) async throws {
-        let item = stored.item
-        let times = item.timestamps
-        try await connection.query("""
-            UPDATE items SET state = \(item.state.rawValue), attempts = \(item.attempts), agent_id = \(item.agentID),
-                             reclaimed_from = \(stored.reclaimedFrom), lease_expires_at = \(item.leaseExpiresAt),
-                             leased_at = \(times.leased), building_at = \(times.building), running_at = \(times.running),
-                             finished_at = \(times.finished), updated_at = \(times.updated), exit_code = \(item.exitCode),
-                             error = \(item.error), progress = CASE WHEN \(clearingProgress) THEN NULL ELSE progress END,
-                             log_count = log_count + \(loggedLines)
-            WHERE id = \(item.id)
-            """, logger: logger)
+        _ = try await connection.execute(PersistItemStatement(stored: stored, clearingProgress: clearingProgress, loggedLines: loggedLines),
+                                     logger: logger)
     }
 }

@@ -24,14 +24,13 @@ extension PostgresBackend {
                 // The holder's name and host, for an attempt's first line, come with its item: a report the rules
                 // accept is from the agent that holds the item.
                 var holders: [String: (name: String, host: String)] = [:]
-                for try await row in try await connection.query("""
-                    SELECT \(unescaped: PostgresRows.itemSelection), a.name, a.host FROM items i LEFT JOIN agents a ON a.id = i.agent_id
-                    WHERE i.id = ANY(\(Array(Set(reports.map(\.attempt.item))))) ORDER BY i.id FOR UPDATE OF i
-                    """, logger: self.logger) {
+                for try await row in try await connection.execute(ReportedItemsStatement(ids: Array(Set(reports.map(\.attempt.item)))),
+                                                                  logger: self.logger) {
                     let item = try PostgresRows.storedItem(row)
                     stored[item.item.id] = item
                     let columns = row.makeRandomAccess()
-                    if let agent = item.item.agentID, let name = try columns[23].decode(String?.self), let host = try columns[24].decode(String?.self) {
+                    if let agent = item.item.agentID, let name = try columns[ReportedItemsStatement.holderNameColumn].decode(String?.self),
+                       let host = try columns[ReportedItemsStatement.holderHostColumn].decode(String?.self) {
                         holders[agent] = (name, host)
                     }
                 }
@@ -69,11 +68,7 @@ extension PostgresBackend {
                         return AttemptLog.started(number: start.attempt.number, of: start.item.maxAttempts,
                                                   agent: holder?.name ?? start.attempt.agent, host: holder?.host ?? "?")
                     }
-                    try await connection.query("""
-                        INSERT INTO item_logs (item_id, stream, at, line)
-                        SELECT item, 'agent', \(now), line FROM unnest(\(starts.map(\.item.id)), \(lines)) WITH ORDINALITY AS started (item, line, ordinal)
-                        ORDER BY ordinal
-                        """, logger: self.logger)
+                    _ = try await connection.execute(AttemptStartLinesStatement(at: now, items: starts.map(\.item.id), lines: lines), logger: self.logger)
                 }
                 try await Self.persist(changed.map { (stored[$0]!, loggedLines[$0] ?? 0) }, connection, logger: self.logger)
                 return outcomes
@@ -83,29 +78,13 @@ extension PostgresBackend {
         }
     }
 
-    /// What the lifecycle rules decided for several items, in one statement (one `persist` each would be a round
-    /// trip each). The rows come as JSON (`PersistedItem`), which holds the NULLs arrays here cannot; times as whole
-    /// microseconds since 2000, PostgreSQL's own unit, so none moves by rounding on the way.
+    /// What the lifecycle rules decided for several items, in one statement (`PersistItemsStatement`; one `persist`
+    /// each would be a round trip each).
     static func persist(_ rows: [(stored: StoredItem, loggedLines: Int)], _ connection: PostgresConnection, logger: Logger) async throws {
         if rows.count <= 1 {
             for row in rows { try await persist(row.stored, connection, loggedLines: row.loggedLines, logger: logger) }
             return
         }
-        let batch = String(decoding: try JSONEncoder().encode(rows.map { PersistedItem($0.stored, loggedLines: $0.loggedLines) }), as: UTF8.self)
-        try await connection.query("""
-            UPDATE items SET state = u.state, attempts = u.attempts, agent_id = u.agent_id, reclaimed_from = u.reclaimed_from,
-                             lease_expires_at = \(unescaped: PersistedItem.time("u.lease_expires_at")),
-                             leased_at = \(unescaped: PersistedItem.time("u.leased_at")),
-                             building_at = \(unescaped: PersistedItem.time("u.building_at")),
-                             running_at = \(unescaped: PersistedItem.time("u.running_at")),
-                             finished_at = \(unescaped: PersistedItem.time("u.finished_at")),
-                             updated_at = \(unescaped: PersistedItem.time("u.updated_at")),
-                             exit_code = u.exit_code, error = u.error, log_count = log_count + u.logged_lines
-            FROM json_to_recordset(\(batch)::json) AS u (id text, state text, attempts integer, agent_id text, reclaimed_from text,
-                                                          lease_expires_at bigint, leased_at bigint, building_at bigint, running_at bigint,
-                                                          finished_at bigint, updated_at bigint, exit_code integer, error text,
-                                                          logged_lines integer)
-            WHERE items.id = u.id
-            """, logger: logger)
+        _ = try await connection.execute(PersistItemsStatement(rows: rows.map { PersistedItem($0.stored, loggedLines: $0.loggedLines) }), logger: logger)
     }
 }

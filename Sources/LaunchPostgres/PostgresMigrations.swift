@@ -143,6 +143,90 @@ public enum PostgresMigrations {
             )
             """,
         ]),
+        Migration(version: 2, name: "leases and reports read by functions with cached plans", statements: [
+            // `ItemLifecycle.lease` as SQL, for several agents asking for the same queues (`LeaseStatement` calls
+            // it). In a function so that its plan is made once per connection: planned afresh on each call, as a
+            // statement sent with its values is, this cost PostgreSQL more to plan than to run (0.59 ms against
+            // 0.34 in `launchdeck bench --only postgres`, pg_stat_statements), and prepared, PostgreSQL kept
+            // planning it afresh anyway, as a plan for an unknown LIMIT looks dear. The generic plan is the one a
+            // custom plan finds (index scans of the dispatch and in-flight indexes), so it is forced here; and as the
+            // plan is kept, it must not be one made when the table was small (a server starts on an empty one): no
+            // sequential scan, which a table of a few rows would get and keep when it has grown to a million, and
+            // no hash or merge join, which a plan that cannot know how few items a lease takes picks for its update
+            // (a merge join read the whole id index, 16,000 entries, to lease one item: 8 ms). The slots are arrays,
+            // so the update joins only the items it takes, each through the id index.
+            //
+            // Per open queue, the dispatch index (queue, state, priority, position) yields its best in order,
+            // skipping rows another lease holds locked right now (SKIP LOCKED: no waiting, and no item leased
+            // twice); the best of those, highest priority first and FIFO within one, fill the requests' slots in
+            // the order the requests came (the first request's `max` slots first). The values set are the
+            // lifecycle's (the conformance suite compares a leased item with `ItemLifecycle.lease` of it). A row per
+            // leased item, with its request's ordinal (from 1), in order; one row with no item when none was. Each
+            // row says whether a lease had run out (when `unless_expired`, and not while reclaims are paused): then
+            // nothing was leased, and the caller reclaims first.
+            """
+            CREATE FUNCTION launchdeck_lease(unless_expired boolean, lease_at timestamptz, requesters text[], maxima bigint[],
+                                             expiries timestamptz[], wanted_queues text[])
+            RETURNS TABLE (leased_item items, leased_rank smallint, leased_position bigint, leased_ordinal bigint, lease_expired boolean)
+            LANGUAGE plpgsql
+            SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+            AS $$
+            #variable_conflict use_column
+            DECLARE
+                -- Slot k (from 1) is the request's whose `max` slots it falls in, the first request's first.
+                slot_agents text[];
+                slot_expiries timestamptz[];
+                slot_ordinals bigint[];
+                total bigint;
+            BEGIN
+                SELECT array_agg(r.agent ORDER BY r.ordinal, n.n), array_agg(r.expires ORDER BY r.ordinal, n.n),
+                       array_agg(r.ordinal ORDER BY r.ordinal, n.n), count(*)
+                INTO slot_agents, slot_expiries, slot_ordinals, total
+                FROM unnest(requesters, maxima, expiries) WITH ORDINALITY AS r (agent, max, expires, ordinal)
+                CROSS JOIN LATERAL generate_series(1, r.max) AS n (n);
+                RETURN QUERY
+                WITH expired AS (
+                    SELECT unless_expired
+                           AND EXISTS (SELECT 1 FROM items e WHERE e.state IN ('leased', 'building', 'running') AND e.lease_expires_at < lease_at)
+                           AND (SELECT reclaim_paused_until FROM store_health WHERE id = 1) <= lease_at AS is_expired
+                ), candidates AS (
+                    SELECT c.id, c.priority, c.position FROM unnest(wanted_queues) AS wanted (name)
+                    JOIN queues q ON q.name = wanted.name AND NOT q.paused AND NOT (SELECT is_expired FROM expired)
+                    CROSS JOIN LATERAL (
+                        SELECT i.id, i.priority, i.position FROM items i
+                        WHERE i.queue = q.name AND i.state = 'queued'
+                        ORDER BY i.priority, i.position LIMIT total FOR UPDATE SKIP LOCKED) c
+                    ORDER BY c.priority, c.position LIMIT total
+                ), ranked AS (
+                    SELECT id, priority, position, row_number() OVER (ORDER BY priority, position) AS slot FROM candidates
+                ), leased AS (
+                    UPDATE items i SET state = 'leased', agent_id = slot_agents[c.slot], attempts = i.attempts + 1,
+                                       lease_expires_at = slot_expiries[c.slot], exit_code = NULL, progress = NULL, building_at = NULL,
+                                       running_at = NULL, leased_at = lease_at, updated_at = lease_at, reclaimed_from = NULL
+                    FROM ranked c WHERE i.id = c.id
+                    RETURNING i AS item, c.priority AS rank, c.position, slot_ordinals[c.slot] AS ordinal
+                )
+                SELECT l.item, l.rank, l.position, l.ordinal, expired.is_expired FROM expired LEFT JOIN leased l ON true
+                ORDER BY l.ordinal, l.rank, l.position;
+            END $$
+            """,
+            // The items a batch of reports names, locked in id order (so two batches never deadlock), each with its
+            // holder's name and host (for an attempt's first line). A function for the reason and with the settings
+            // of `launchdeck_lease`: sent as a statement, prepared or not, it was planned afresh each time (0.13 ms
+            // of planning for 0.05 of running).
+            """
+            CREATE FUNCTION launchdeck_reported_items(ids text[])
+            RETURNS TABLE (reported_item items, holder_name text, holder_host text)
+            LANGUAGE plpgsql
+            SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+            AS $$
+            BEGIN
+                RETURN QUERY
+                SELECT i, a.name, a.host FROM items i LEFT JOIN agents a ON a.id = i.agent_id
+                WHERE i.id = ANY(ids) ORDER BY i.id FOR UPDATE OF i;
+            END $$
+            """,
+        ]),
     ]
 
     /// Applies the versions the database lacks, in order; returns those it applied (none when another server

@@ -102,6 +102,7 @@ import TestSupport
             let plans = try await backend.explainHotQueries()
             for (name, plan) in plans.sorted(by: { $0.key < $1.key }) { print("EXPLAIN \(name):\n\(plan)") }
             #expect(plans["lease"]?.contains("items_dispatch") == true, "\(plans["lease"] ?? "")")
+            #expect(plans["lease (generic plan)"]?.contains("items_dispatch") == true, "\(plans["lease (generic plan)"] ?? "")")
             #expect(plans["reclaim"]?.contains("items_in_flight") == true, "\(plans["reclaim"] ?? "")")
             #expect(plans["item changes"]?.contains("items_changed") == true, "\(plans["item changes"] ?? "")")
             #expect(plans.values.allSatisfy { !$0.contains("Seq Scan on items") })
