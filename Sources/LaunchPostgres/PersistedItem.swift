@@ -1,7 +1,8 @@
 import Foundation
 import LaunchModel
 
-/// The columns a report changes, as one element of `persist`'s JSON batch.
+/// The columns a report changes, as one element of `WriteReportsStatement`'s JSON batch, with the lifecycle tag the item
+/// had when read (it is written only if it still has).
 struct PersistedItem: Encodable {
     let id: String
     let state: String
@@ -17,8 +18,9 @@ struct PersistedItem: Encodable {
     let exit_code: Int?
     let error: String?
     let logged_lines: Int
+    let read_tag: String
 
-    init(_ stored: StoredItem, loggedLines: Int) {
+    init(_ stored: StoredItem, loggedLines: Int, readTag: String) {
         let item = stored.item
         let times = item.timestamps
         id = item.id
@@ -35,6 +37,7 @@ struct PersistedItem: Encodable {
         exit_code = item.exitCode
         error = item.error
         logged_lines = loggedLines
+        read_tag = readTag
     }
 
     static let start = Date(timeIntervalSince1970: 946_684_800)
@@ -42,9 +45,5 @@ struct PersistedItem: Encodable {
     /// Every time here is one PostgreSQL kept (read back, or `PostgresRows.storable`), so rounding finds its count.
     static func microseconds(_ date: Date) -> Int64 {
         Int64((date.timeIntervalSince(start) * 1_000_000).rounded())
-    }
-
-    static func time(_ column: String) -> String {
-        "timestamptz '2000-01-01 00:00:00+00' + \(column) * interval '1 microsecond'"
     }
 }
