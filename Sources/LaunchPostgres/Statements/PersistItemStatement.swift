@@ -4,7 +4,7 @@ import PostgresNIO
 
 /// What the lifecycle rules decided for one item (`PostgresBackend.persist`): every column a lease, report, reclaim or
 /// cancel can change; `loggedLines` counts lines the same transaction added to the item's log. Prepared once per
-/// connection: most report batches under load hold one report.
+/// connection (reclaims and cancels; reports go through `WriteReportsStatement`).
 struct PersistItemStatement: PostgresPreparedStatement {
     static let sql = """
         UPDATE items SET state = $1, attempts = $2, agent_id = $3, reclaimed_from = $4, lease_expires_at = $5,
